@@ -1,0 +1,118 @@
+// `npm start`: bring generated/ and docs/ up to date, then serve every API's Prism mock and the reference site.
+// `npm run mock -- <id>`: serve one API's mock only.
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DOCS_PORT, FIRST_MOCK_PORT, loadApis, projectRoot, selectApis } from '../scripts/lib/apis.ts';
+import { createDocsServer } from './docs-server.ts';
+import { createPrismMock } from './prism-server.ts';
+
+const USAGE = `usage: npm start [-- --host H --port-base P --docs-port D --no-build --quiet]
+       npm run mock -- <api-id> [--host H --port P]`;
+
+interface Listener {
+  label: string;
+  server: Server;
+  port: number;
+}
+
+function listen({ label, server, port }: Listener, host: string): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `port ${port} (${label}) is already in use on ${host}: stop whatever holds it, or choose other ports (--port-base, --docs-port)`
+            : `${label} could not listen on ${host}:${port}: ${error.message}`,
+        ),
+      );
+    });
+    server.listen(port, host, () => resolveListen());
+  });
+}
+
+function closeAll(listeners: Listener[]): Promise<void> {
+  return Promise.all(
+    listeners.map(
+      ({ server }) =>
+        new Promise<void>((resolveClose) => {
+          server.closeAllConnections();
+          server.close(() => resolveClose());
+          if (!server.listening) resolveClose();
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      only: { type: 'string' },
+      host: { type: 'string', default: process.env.MOCK_HOST ?? '127.0.0.1' },
+      'port-base': { type: 'string', default: process.env.MOCK_PORT_BASE ?? String(FIRST_MOCK_PORT) },
+      port: { type: 'string' },
+      'docs-port': { type: 'string', default: process.env.DOCS_PORT ?? String(DOCS_PORT) },
+      'no-build': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return console.log(USAGE);
+  const onlyId = values.only ?? positionals[0];
+  const apis = loadApis();
+  const selected = onlyId ? selectApis(apis, [onlyId]) : apis;
+  const portBase = Number(values['port-base']);
+  const docsPort = Number(values['docs-port']);
+  if (!Number.isInteger(portBase) || portBase < 1 || portBase > 65535) throw new Error(`--port-base: "${values['port-base']}" is not a port number`);
+  if (!Number.isInteger(docsPort) || docsPort < 1 || docsPort > 65535) throw new Error(`--docs-port: "${values['docs-port']}" is not a port number`);
+
+  if (!values['no-build']) {
+    const { build } = await import('../scripts/build.ts');
+    await build({ ids: selected.map((api) => api.id), only: onlyId ? 'generate' : undefined });
+  }
+
+  const log = values.quiet ? undefined : (line: string) => console.log(line);
+  const listeners: Listener[] = [];
+  for (const api of selected) {
+    const port = onlyId && values.port ? Number(values.port) : api.port - FIRST_MOCK_PORT + portBase;
+    const server = await createPrismMock({
+      specPath: join(projectRoot, 'generated', api.id, 'openapi.json'),
+      log: log && ((line) => log(`[${api.id}] ${line}`)),
+    });
+    listeners.push({ label: api.id, server, port });
+  }
+  if (!onlyId) listeners.push({ label: 'reference site', server: createDocsServer(join(projectRoot, 'docs')), port: docsPort });
+
+  const host = values.host;
+  try {
+    await Promise.all(listeners.map((listener) => listen(listener, host)));
+  } catch (error) {
+    await closeAll(listeners);
+    throw error;
+  }
+
+  const origin = (port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const rows = listeners.map(({ label, port }) => {
+    const api = selected.find((candidate) => candidate.id === label);
+    return [label, origin(port), api && !onlyId ? `${origin(docsPort)}/${api.id}/` : ''];
+  });
+  const widths = [0, 1, 2].map((column) => Math.max(...[['API', 'URL', 'Docs'], ...rows].map((row) => row[column]!.length)));
+  for (const row of [['API', 'URL', 'Docs'], ...rows]) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  console.log('Mocks ready. Ctrl-C stops them.');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping ${listeners.length} server(s)`);
+    closeAll(listeners).then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(`mock: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+// The pipeline's one entry point: lint -> bundle -> types -> client -> docs, for every API in redocly.yaml.
+//   npm run build [-- <api-id>...]        everything, skipping steps whose inputs did not change
+//   npm run generate                      rewrite generated/ only (bundle, types, client)
+//   tsx scripts/build.ts --only generate --out <dir> --no-cache   write generated/ under another root (drift test)
+import { parseArgs } from 'node:util';
+import { loadApis, projectRoot, selectApis } from './lib/apis.ts';
+import { StepError, StepRunner, type Step } from './lib/steps.ts';
+import { bundleStep } from './steps/bundle.ts';
+import { clientStep } from './steps/client.ts';
+import { docsPageStep } from './steps/docs.ts';
+import { lintStep } from './steps/lint.ts';
+import { typesStep } from './steps/types.ts';
+
+const STAGES = ['lint', 'generate', 'docs'] as const;
+type Stage = (typeof STAGES)[number];
+
+export interface BuildOptions {
+  ids?: string[];
+  only?: Stage;
+  outRoot?: string;
+  cache?: boolean;
+  log?: (line: string) => void;
+}
+
+export async function build(options: BuildOptions = {}): Promise<StepRunner> {
+  const root = projectRoot;
+  const outRoot = options.outRoot ?? root;
+  const apis = selectApis(loadApis(root), options.ids ?? []);
+  const wants = (stage: Stage) => !options.only || options.only === stage;
+  const runner = new StepRunner(root, options.cache ?? outRoot === root, options.log);
+  const steps: Step[] = [];
+  if (wants('lint')) steps.push(lintStep(apis, root));
+  try {
+    for (const step of steps) await runner.run(step);
+    if (wants('generate')) {
+      // Bundling spawns the Redocly CLI: run the APIs side by side, then the in-process steps in order.
+      await Promise.all(apis.map((api) => runner.run(bundleStep(api, root, outRoot))));
+      for (const api of apis) {
+        await runner.run(typesStep(api, root, outRoot));
+        await runner.run(clientStep(api, root, outRoot));
+      }
+    }
+    if (wants('docs') && outRoot === root) {
+      await Promise.all(apis.map((api) => runner.run(docsPageStep(api, root))));
+    }
+  } finally {
+    runner.save();
+  }
+  return runner;
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      only: { type: 'string' },
+      out: { type: 'string' },
+      'no-cache': { type: 'boolean', default: false },
+    },
+  });
+  if (values.only && !STAGES.includes(values.only as Stage)) {
+    throw new Error(`--only must be one of ${STAGES.join(', ')}, got "${values.only}"`);
+  }
+  const started = performance.now();
+  const runner = await build({
+    ids: positionals,
+    only: values.only as Stage | undefined,
+    outRoot: values.out,
+    cache: values['no-cache'] ? false : undefined,
+  });
+  const ran = runner.results.filter((result) => result.outcome === 'ran').length;
+  console.log(`build: ${ran} step(s) ran, ${runner.results.length - ran} skipped, ${Math.round(performance.now() - started)} ms`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error) => {
+    // A failed step already printed its file and reason on its own line.
+    console.error(error instanceof StepError ? 'build failed' : `build failed: ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
+  });
+}
