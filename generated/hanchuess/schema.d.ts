@@ -141,9 +141,6 @@ export interface components {
         WebhookUrl: string;
         /**
          * @description List of events to subscribe to; `*` subscribes to every event type.
-         * @default [
-         *       "*"
-         *     ]
          * @example [
          *       "inverter:data:telemetry",
          *       "hanchuess:subscription:test"
@@ -173,6 +170,11 @@ export interface components {
         SubscribeRequest: {
             oem: components["schemas"]["Oem"];
             webhookUrl: components["schemas"]["WebhookUrl"];
+            /**
+             * @default [
+             *       "*"
+             *     ]
+             */
             events?: components["schemas"]["EventList"];
             secret: components["schemas"]["Secret"];
             version?: components["schemas"]["WebhookVersion"];
@@ -240,6 +242,11 @@ export interface components {
             oem: components["schemas"]["Oem"];
             subscriptionId: components["schemas"]["SubscriptionId"];
             webhookUrl?: components["schemas"]["WebhookUrl"];
+            /**
+             * @default [
+             *       "*"
+             *     ]
+             */
             events?: components["schemas"]["EventList"];
             secret?: components["schemas"]["Secret"];
             version?: components["schemas"]["WebhookVersion"];

@@ -139,7 +139,7 @@ export interface components {
              * @default null
              * @example NCEJGI9E8ER9802UT9HUG
              */
-            bearerToken: string | null;
+            bearerToken?: string | null;
         };
         /**
          * @description Two floats, usually a point on a two-dimensional grid; one of the value kinds a `ValuesMap` may hold
@@ -213,7 +213,7 @@ export interface components {
              *     (OpenADR 3.0.1).
              * @default null
              */
-            targets: components["schemas"]["ValuesMap"][] | null;
+            targets?: components["schemas"]["ValuesMap"][] | null;
         };
         /**
          * @description The OpenADR error body (OpenADR 3.0.1 `problem`, after the RFC 7807 problem-details schema published by
@@ -226,7 +226,7 @@ export interface components {
              * @default about:blank
              * @example https://zalando.github.io/problem/constraint-violation
              */
-            type: string;
+            type?: string;
             /** @description Short English summary of the problem type, for engineers (e.g. `Service Unavailable`). */
             title?: string;
             /**
@@ -273,7 +273,7 @@ export interface components {
              * @description `ValuesMap` entries of the object (may be null).
              * @default null
              */
-            targets: components["schemas"]["ValuesMap"][] | null;
+            targets?: components["schemas"]["ValuesMap"][] | null;
         };
     };
     responses: {

@@ -16,7 +16,11 @@ export function typesStep(api: ApiEntry, root: string, outRoot: string): Step {
     async run() {
       let source: string;
       try {
-        const ast = await openapiTS(JSON.parse(readFileSync(input, 'utf8')), { silent: true });
+        const ast = await openapiTS(JSON.parse(readFileSync(input, 'utf8')), {
+          silent: true,
+          // A field with a default is still optional to send; do not make it required in request types.
+          defaultNonNullable: false,
+        });
         source = astToString(ast);
       } catch (error) {
         throw new StepError(input, `openapi-typescript failed: ${error instanceof Error ? error.message : error}`);
