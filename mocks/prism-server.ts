@@ -44,21 +44,49 @@ function stripBasePath(pathname: string, basePaths: string[]): string {
   return pathname;
 }
 
-function describeViolations(violations: Violation[]): string {
-  return violations
-    .filter((violation) => violation.severity === 0)
-    .map(({ path = [], message }) => (path.length > 1 ? `${path.join('.')}: ${message}` : message))
-    .join('; ');
+/** Prism reports query and header names lower-cased; map them back to the spec's spelling (`ItemsPerPage`). */
+function parameterNamesOf(spec: unknown): Map<string, string> {
+  const names = new Map<string, string>();
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    if (typeof record.name === 'string' && typeof record.in === 'string') names.set(record.name.toLowerCase(), record.name);
+    Object.values(record).forEach(visit);
+  };
+  visit(spec);
+  return names;
 }
 
-/** Puts the violation text into the envelope's message field, keeping everything else Prism generated. */
-function withViolationMessage(body: unknown, statusCode: number, violations: Violation[]): unknown {
-  if (!body || typeof body !== 'object' || Array.isArray(body) || violations.length === 0) return body;
-  const text = describeViolations(violations);
-  if (!text) return body;
+function describeViolation({ path = [], message }: Violation, parameterNames: Map<string, string>): { field: string; text: string } {
+  const segments = path.map(String);
+  if ((segments[0] === 'query' || segments[0] === 'header') && segments[1]) {
+    const declared = parameterNames.get(segments[1].toLowerCase()) ?? segments[1];
+    message = message.replace(new RegExp(`\\b${segments[1]}\\b`), declared);
+    segments[1] = declared;
+  }
+  const field = segments.slice(1).join('.') || segments[0] || 'request';
+  return { field, text: segments.length > 1 ? `${segments.join('.')}: ${message}` : message };
+}
+
+/**
+ * Puts Prism's violation text into the vendor envelope Prism picked from the spec: the message field, the HTTP
+ * status of a problem body, and a problem body's `errors` map (field -> messages), keeping everything else.
+ */
+function withViolations(body: unknown, statusCode: number, contentType: string, violations: Violation[], parameterNames: Map<string, string>): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const described = violations.filter((violation) => violation.severity === 0).map((v) => describeViolation(v, parameterNames));
+  if (described.length === 0) return body;
   const envelope = { ...(body as Record<string, unknown>) };
-  const field = MESSAGE_FIELDS.find((name) => name in envelope);
-  if (field) envelope[field] = `${statusCode === 401 ? 'Unauthorized' : 'Invalid request'}: ${text}`;
+  const isProblem = /problem\+json/i.test(contentType);
+  const field = MESSAGE_FIELDS.find((name) => name in envelope) ?? (isProblem ? 'detail' : undefined);
+  if (field) envelope[field] = `${statusCode === 401 ? 'Unauthorized' : 'Invalid request'}: ${described.map((d) => d.text).join('; ')}`;
+  if (isProblem && 'status' in envelope) envelope.status = statusCode;
+  if (isProblem && envelope.errors && typeof envelope.errors === 'object' && !Array.isArray(envelope.errors)) {
+    const errors: Record<string, string[]> = {};
+    for (const { field: name, text } of described) (errors[name] ??= []).push(text);
+    envelope.errors = errors;
+  }
   return envelope;
 }
 
@@ -120,6 +148,7 @@ export async function createPrismMock(options: MockOptions): Promise<Server> {
   const spec = JSON.parse(readFileSync(options.specPath, 'utf8'));
   const operations = await getHttpOperationsFromSpec(spec);
   const basePaths = basePathsOf(spec);
+  const parameterNames = parameterNamesOf(spec);
   const logger = createLogger('MOCK', { level: 'silent' });
   // The same configuration `prism mock` uses: validate requests and security, static examples unless asked.
   const config: IHttpConfig = {
@@ -166,8 +195,9 @@ export async function createPrismMock(options: MockOptions): Promise<Server> {
       if (violations.length > 0) {
         reply.setHeader('sl-violations', JSON.stringify(violations).slice(0, 8000));
       }
+      const contentType = Object.entries(output.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
       const answer = REJECTION_STATUSES.has(output.statusCode)
-        ? withViolationMessage(output.body, output.statusCode, violations)
+        ? withViolations(output.body, output.statusCode, contentType, violations, parameterNames)
         : output.body;
       sendJson(reply, output.statusCode, output.headers ?? {}, answer);
     }

@@ -73,15 +73,16 @@ async function main() {
   }
 
   const log = values.quiet ? undefined : (line: string) => console.log(line);
-  const listeners: Listener[] = [];
-  for (const api of selected) {
-    const port = onlyId && values.port ? Number(values.port) : api.port - FIRST_MOCK_PORT + portBase;
-    const server = await createPrismMock({
-      specPath: join(projectRoot, 'generated', api.id, 'openapi.json'),
-      log: log && ((line) => log(`[${api.id}] ${line}`)),
-    });
-    listeners.push({ label: api.id, server, port });
-  }
+  const listeners: Listener[] = await Promise.all(
+    selected.map(async (api) => ({
+      label: api.id,
+      port: onlyId && values.port ? Number(values.port) : api.port - FIRST_MOCK_PORT + portBase,
+      server: await createPrismMock({
+        specPath: join(projectRoot, 'generated', api.id, 'openapi.json'),
+        log: log && ((line) => log(`[${api.id}] ${line}`)),
+      }),
+    })),
+  );
   if (!onlyId) listeners.push({ label: 'reference site', server: createDocsServer(join(projectRoot, 'docs')), port: docsPort });
 
   const host = values.host;
@@ -110,6 +111,10 @@ async function main() {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // `npm start` runs us under `sh -c`, and sh does not pass npm's SIGTERM on: when our parent goes away,
+  // stop too rather than linger holding the ports.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stop('parent process exited'), 250).unref();
 }
 
 main().catch((error) => {

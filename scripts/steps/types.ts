@@ -1,7 +1,6 @@
 // Writes generated/<api>/schema.d.ts (paths, components, operations, webhooks) with openapi-typescript.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import openapiTS, { astToString } from 'openapi-typescript';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
 import { StepError, type Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
@@ -15,6 +14,8 @@ export function typesStep(api: ApiEntry, root: string, outRoot: string): Step {
     outputs: [output],
     async run() {
       let source: string;
+      // Imported on demand: `npm start` with nothing changed should not pay for loading the generator.
+      const { default: openapiTS, astToString } = await import('openapi-typescript');
       try {
         const ast = await openapiTS(JSON.parse(readFileSync(input, 'utf8')), {
           silent: true,
