@@ -7,7 +7,9 @@ import { loadApis, projectRoot, selectApis } from './lib/apis.ts';
 import { StepError, StepRunner, type Step } from './lib/steps.ts';
 import { bundleStep } from './steps/bundle.ts';
 import { clientStep } from './steps/client.ts';
+import { codeSamplesStep } from './steps/code-samples.ts';
 import { docsPageStep } from './steps/docs.ts';
+import { docsIndexStep } from './steps/docs-index.ts';
 import { lintStep } from './steps/lint.ts';
 import { typesStep } from './steps/types.ts';
 
@@ -38,10 +40,12 @@ export async function build(options: BuildOptions = {}): Promise<StepRunner> {
       for (const api of apis) {
         await runner.run(typesStep(api, root, outRoot));
         await runner.run(clientStep(api, root, outRoot));
+        await runner.run(codeSamplesStep(api, root, outRoot));
       }
     }
     if (wants('docs') && outRoot === root) {
       await Promise.all(apis.map((api) => runner.run(docsPageStep(api, root))));
+      await runner.run(docsIndexStep(loadApis(root), root));
     }
   } finally {
     runner.save();

@@ -1,28 +1,66 @@
-// Builds one Redoc page per API into docs/<api>/index.html, with Redoc inlined so the page works offline.
-import { copyFileSync, mkdirSync } from 'node:fs';
+// Builds one Redoc page per API into docs/<api>/index.html from a docs-only copy of the bundle that carries the
+// code samples (x-codeSamples from generated/<api>/code-samples.ts), so generated/<api>/openapi.json stays clean.
+// Redoc is inlined and web fonts are off, so the page works offline and from any static host.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ApiEntry } from '../lib/apis.ts';
 import { execTool, toolOutputTail } from '../lib/exec.ts';
 import { StepError, type Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
+import { codeSamplesPath, type OperationSample } from './code-samples.ts';
+
+export const docsDir = (root: string) => join(root, 'docs');
+
+const REDOC_OPTIONS = ['--openapi.disableGoogleFont=true'];
+
+// The sidebar's "API docs by Redocly" badge loads its logo from Redocly's CDN and has no option to turn it off:
+// point it at an inline SVG instead, so the page makes no request to another origin.
+const CDN_LOGO = /https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(?:-full)?\.svg/g;
+const INLINE_LOGO = `data:image/svg+xml,${encodeURIComponent(
+  `<svg xmlns="http://www.w3.org/2000/svg" width="52" height="14"><text x="0" y="11" font-family="sans-serif" font-size="11" fill="#444">Redocly</text></svg>`,
+)}`;
+
+/** The bundle with each operation's samples added; webhooks and callbacks get none. */
+export function withCodeSamples(spec: Record<string, any>, samples: OperationSample[], file: string) {
+  const copy = structuredClone(spec);
+  for (const sample of samples) {
+    const operation = copy.paths?.[sample.path]?.[sample.method];
+    if (!operation) throw new StepError(file, `no operation ${sample.method.toUpperCase()} ${sample.path} in the bundle; run npm run generate`);
+    operation['x-codeSamples'] = [
+      { lang: 'Shell', label: 'curl', source: sample.curl },
+      { lang: 'TypeScript', label: 'TypeScript', source: sample.typescript },
+    ];
+  }
+  return copy;
+}
 
 export function docsPageStep(api: ApiEntry, root: string): Step {
   const input = bundlePath(root, api.id);
-  const pageDir = join(root, 'docs', api.id);
+  const samplesFile = codeSamplesPath(root, api.id);
+  const pageDir = join(docsDir(root), api.id);
   const page = join(pageDir, 'index.html');
   const download = join(pageDir, 'openapi.json');
   return {
     name: `docs ${api.id}`,
-    inputs: [input, `${root}/package-lock.json`, `${root}/scripts/steps/docs.ts`],
+    inputs: [input, samplesFile, `${root}/package-lock.json`, `${root}/scripts/steps/docs.ts`],
     outputs: [page, download],
     async run() {
-      mkdirSync(pageDir, { recursive: true });
-      const result = await execTool(
-        'redocly',
-        ['build-docs', input, '--output', page, '--inlineBundle', '--openapi.disableGoogleFont=true'],
-        root,
-      );
-      if (result.code !== 0) throw new StepError(input, `redocly build-docs failed:\n${toolOutputTail(result)}`);
+      const { codeSamples } = (await import(pathToFileURL(samplesFile).href)) as { codeSamples: OperationSample[] };
+      const spec = withCodeSamples(JSON.parse(readFileSync(input, 'utf8')), codeSamples, samplesFile);
+      const scratch = mkdtempSync(join(tmpdir(), `docs-${api.id}-`));
+      try {
+        const docsSpec = join(scratch, 'openapi.json');
+        writeFileSync(docsSpec, JSON.stringify(spec, null, 2));
+        mkdirSync(pageDir, { recursive: true });
+        const result = await execTool('redocly', ['build-docs', docsSpec, '--output', page, '--inlineBundle', ...REDOC_OPTIONS], root);
+        if (result.code !== 0) throw new StepError(input, `redocly build-docs failed:\n${toolOutputTail(result)}`);
+        writeFileSync(page, readFileSync(page, 'utf8').replace(CDN_LOGO, INLINE_LOGO));
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+      // The download is the clean bundle the clients and mocks use, without the samples.
       copyFileSync(input, download);
     },
   };
