@@ -2,7 +2,9 @@
 // request and security validation, examples, Prefer headers, callbacks. What this file adds is transport:
 // the vendor's base path (so production URLs work with only the origin swapped) and, on a rejected request,
 // Prism's own violation text written into the message field of the vendor's error envelope.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import http, { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { isIP, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec, ProblemJsonError, type IHttpRequest, type IHttpConfig } from '@stoplight/prism-http';
@@ -13,6 +15,31 @@ export interface MockOptions {
   specPath: string;
   /** Called once per request with a short access-log line; omit for silence. */
   log?: (line: string) => void;
+  /** Let Prism fire callbacks at hosts other than loopback (off by default: samples name public hosts). */
+  allowRemoteCallbacks?: boolean;
+}
+
+const isLoopbackHost = (host: string) =>
+  host === 'localhost' || host.endsWith('.localhost') || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+
+/**
+ * Prism fires callbacks (the VTN notification) with node-fetch over Node's global agents. The document's own
+ * samples name public callback hosts, so by default the mock refuses to connect anywhere but loopback.
+ */
+function restrictCallbacksToLoopback() {
+  for (const [module, Agent] of [[http, http.Agent], [https, https.Agent]] as const) {
+    type Connect = (options: { host?: string | null }, callback?: unknown) => unknown;
+    const agent = new Agent({ keepAlive: false }) as unknown as { createConnection: Connect };
+    const connect: Connect = agent.createConnection.bind(agent);
+    agent.createConnection = (options, callback) => {
+      const host = String(options.host ?? 'localhost').replace(/^\[|\]$/g, '');
+      if (isLoopbackHost(host)) return connect(options, callback);
+      const refused = new Socket();
+      process.nextTick(() => refused.destroy(new Error(`mock: callback to ${host} refused (loopback only; start with --remote-callbacks to allow)`)));
+      return refused;
+    };
+    (module as { globalAgent: unknown }).globalAgent = agent;
+  }
 }
 
 /** A Prism validation result; severity 0 is DiagnosticSeverity.Error. */
@@ -60,10 +87,21 @@ function parameterNamesOf(spec: unknown): Map<string, string> {
 
 function describeViolation({ path = [], message }: Violation, parameterNames: Map<string, string>): { field: string; text: string } {
   const segments = path.map(String);
-  if ((segments[0] === 'query' || segments[0] === 'header') && segments[1]) {
-    const declared = parameterNames.get(segments[1].toLowerCase()) ?? segments[1];
-    message = message.replace(new RegExp(`\\b${segments[1]}\\b`), declared);
-    segments[1] = declared;
+  const location = segments[0];
+  if (location === 'query' || location === 'header' || location === 'path') {
+    if (segments[1]) {
+      const declared = parameterNames.get(segments[1].toLowerCase()) ?? segments[1];
+      message = message.replace(new RegExp(`\\b${segments[1]}\\b`, 'g'), declared);
+      segments[1] = declared;
+    } else {
+      // A missing required parameter: the name is only inside the message ("must have required property 'x'").
+      const missing = /required property '([^']+)'/.exec(message)?.[1];
+      if (missing) {
+        const declared = parameterNames.get(missing.toLowerCase()) ?? missing;
+        message = message.replace(`'${missing}'`, `'${declared}'`);
+        segments.push(declared);
+      }
+    }
   }
   const field = segments.slice(1).join('.') || segments[0] || 'request';
   return { field, text: segments.length > 1 ? `${segments.join('.')}: ${message}` : message };
@@ -145,6 +183,7 @@ function setCorsHeaders(request: IncomingMessage, reply: ServerResponse) {
 }
 
 export async function createPrismMock(options: MockOptions): Promise<Server> {
+  if (!options.allowRemoteCallbacks) restrictCallbacksToLoopback();
   const spec = JSON.parse(readFileSync(options.specPath, 'utf8'));
   const operations = await getHttpOperationsFromSpec(spec);
   const basePaths = basePathsOf(spec);

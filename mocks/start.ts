@@ -7,7 +7,7 @@ import { DOCS_PORT, FIRST_MOCK_PORT, loadApis, projectRoot, selectApis } from '.
 import { createDocsServer } from './docs-server.ts';
 import { createPrismMock } from './prism-server.ts';
 
-const USAGE = `usage: npm start [-- --host H --port-base P --docs-port D --no-build --quiet]
+const USAGE = `usage: npm start [-- --host H --port-base P --docs-port D --no-build --quiet --remote-callbacks]
        npm run mock -- <api-id> [--host H --port P]`;
 
 interface Listener {
@@ -55,6 +55,7 @@ async function main() {
       'docs-port': { type: 'string', default: process.env.DOCS_PORT ?? String(DOCS_PORT) },
       'no-build': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      'remote-callbacks': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -80,6 +81,7 @@ async function main() {
       server: await createPrismMock({
         specPath: join(projectRoot, 'generated', api.id, 'openapi.json'),
         log: log && ((line) => log(`[${api.id}] ${line}`)),
+        allowRemoteCallbacks: values['remote-callbacks'],
       }),
     })),
   );

@@ -1,0 +1,101 @@
+// Mocks: start-up time and memory of `npm start`, and RedEx devices GET throughput of our mock beside a plain
+// `prism mock` of the same bundled spec and a raw node:http server answering the same bytes (the ceiling).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { loadApis, projectRoot } from '../lib/apis.ts';
+import { HOST, median, portIsOpen, progress, round, startProcess, stopProcess, treeRssMb, waitUntil } from './lib.ts';
+
+const PORT_BASE = 34010;
+const DOCS_PORT = 34000;
+const DEVICES_PATH = '/public/v2/device-applications/347847fa-68c0-4418-9119-08dc3993455a/devices?CurrentPage=1&ItemsPerPage=10';
+const HEADERS = { Authorization: 'Bearer bench-token', accept: 'application/json' };
+
+async function answers(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://${HOST}:${port}/`, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function benchStartup(runs: number) {
+  const ports = loadApis().map((api) => api.port - 4010 + PORT_BASE);
+  const startMs: number[] = [];
+  const rssMb: number[] = [];
+  for (let run = 1; run <= runs; run++) {
+    const started = performance.now();
+    const child = startProcess('npm', ['start', '--', '--port-base', String(PORT_BASE), '--docs-port', String(DOCS_PORT), '--quiet'], { cwd: projectRoot });
+    await waitUntil('all five mocks', async () => (await Promise.all(ports.map(answers))).every(Boolean));
+    startMs.push(performance.now() - started);
+    // Memory after some traffic, not just after start-up.
+    for (const port of ports) await Promise.all(Array.from({ length: 20 }, () => fetch(`http://${HOST}:${port}/`).then((r) => r.arrayBuffer())));
+    rssMb.push(treeRssMb(child.pid!));
+    await stopProcess(child);
+    await waitUntil('ports to be free', async () => !(await Promise.all(ports.map(portIsOpen))).some(Boolean), 10_000);
+    progress(`npm start run ${run}/${runs}: all five answering after ${round(startMs.at(-1)!)} ms, process tree ${round(rssMb.at(-1)!)} MB`);
+  }
+  return { startToAllAnsweringMs: round(median(startMs)), processTreeRssMb: round(median(rssMb)), runs };
+}
+
+function load(url: string, connections: number, durationSeconds: number): Promise<autocannon.Result> {
+  return new Promise((resolveLoad, reject) => {
+    autocannon({ url, connections, duration: durationSeconds, headers: HEADERS }, (error, result) => (error ? reject(error) : resolveLoad(result)));
+  });
+}
+
+export async function benchThroughput(runs: number, durationSeconds: number) {
+  const ours = PORT_BASE + 20;
+  const plain = PORT_BASE + 21;
+  const raw = PORT_BASE + 22;
+  const scratch = mkdtempSync(join(tmpdir(), 'bench-raw-'));
+  const servers = [
+    startProcess(process.execPath, ['--import', 'tsx', 'mocks/start.ts', 'redex', '--no-build', '--quiet', '--port', String(ours)], { cwd: projectRoot }),
+    startProcess(join(projectRoot, 'node_modules/.bin/prism'), ['mock', '-h', HOST, '-p', String(plain), 'generated/redex/openapi.json'], { cwd: projectRoot }),
+  ];
+  try {
+    await waitUntil('our RedEx mock', () => answers(ours));
+    await waitUntil('plain prism mock', () => answers(plain), 90_000);
+    const sample = await fetch(`http://${HOST}:${ours}${DEVICES_PATH}`, { headers: HEADERS });
+    if (sample.status !== 200) throw new Error(`our RedEx mock answered ${sample.status} to the benchmark request`);
+    const bodyFile = join(scratch, 'body.json');
+    writeFileSync(bodyFile, Buffer.from(await sample.arrayBuffer()));
+    servers.push(
+      startProcess(process.execPath, ['--import', 'tsx', 'scripts/bench/raw-server.ts', String(raw), bodyFile, sample.headers.get('content-type') ?? 'application/json'], { cwd: projectRoot }),
+    );
+    await waitUntil('raw node:http server', () => answers(raw));
+
+    const targets = { ours, plainPrism: plain, rawNodeHttp: raw } as const;
+    const results: Record<string, Record<string, { requestsPerSecond: number[]; p99Ms: number[] }>> = {};
+    for (const connections of [10, 50]) {
+      for (let run = 1; run <= runs; run++) {
+        // Interleaved, so a noisy moment hits all three alike.
+        for (const [name, port] of Object.entries(targets)) {
+          const result = await load(`http://${HOST}:${port}${DEVICES_PATH}`, connections, durationSeconds);
+          if (result.non2xx > 0 || result.errors > 0) throw new Error(`${name}: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
+          const entry = ((results[`c${connections}`] ??= {})[name] ??= { requestsPerSecond: [], p99Ms: [] });
+          entry.requestsPerSecond.push(result.requests.average);
+          entry.p99Ms.push(result.latency.p99);
+          progress(`RedEx GET, ${connections} connections, run ${run}/${runs}: ${name} ${round(result.requests.average)} req/s, p99 ${result.latency.p99} ms`);
+        }
+      }
+    }
+    const summary: Record<string, unknown> = {};
+    for (const [level, byServer] of Object.entries(results)) {
+      const medians = Object.fromEntries(
+        Object.entries(byServer).map(([name, { requestsPerSecond, p99Ms }]) => [name, { requestsPerSecond: round(median(requestsPerSecond)), p99Ms: round(median(p99Ms), 1) }]),
+      );
+      summary[level] = {
+        ...medians,
+        oursVsPlainPrism: round(medians.ours!.requestsPerSecond / medians.plainPrism!.requestsPerSecond, 2),
+        oursVsRawNodeHttp: round(medians.ours!.requestsPerSecond / medians.rawNodeHttp!.requestsPerSecond, 2),
+      };
+    }
+    return { ...summary, runs, durationSeconds };
+  } finally {
+    await Promise.all(servers.map(stopProcess));
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

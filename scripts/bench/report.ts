@@ -1,0 +1,53 @@
+// Renders the README's benchmark table from a results report, each figure beside its bound.
+type Results = Record<string, any>;
+
+interface Row {
+  what: string;
+  figure: string;
+  bound: string;
+  met: boolean | null;
+}
+
+const status = (met: boolean | null) => (met === null ? 'not measured' : met ? 'met' : '**not met**');
+
+export function renderReadmeTable(report: { date: string; machine: Record<string, unknown>; results: Results }): string {
+  const { pipeline, startup, throughput, client, size } = report.results;
+  const rows: Row[] = [];
+  if (pipeline) {
+    rows.push({ what: 'cold `npm run build` (clean generated/, docs/, dist/)', figure: `${(pipeline.coldBuildMs / 1000).toFixed(1)} s`, bound: '< 20 s', met: pipeline.coldBuildMs < 20_000 });
+    rows.push({ what: 'no-op `npm run build`', figure: `${(pipeline.noopBuildMs / 1000).toFixed(2)} s`, bound: '< 2 s', met: pipeline.noopBuildMs < 2_000 });
+  }
+  if (startup) {
+    rows.push({ what: '`npm start` until all five mocks answer', figure: `${(startup.startToAllAnsweringMs / 1000).toFixed(2)} s`, bound: '< 4 s', met: startup.startToAllAnsweringMs < 4_000 });
+    rows.push({ what: 'resident memory of the `npm start` process tree', figure: `${startup.processTreeRssMb} MB`, bound: '< 600 MB', met: startup.processTreeRssMb < 600 });
+  }
+  if (throughput) {
+    for (const level of ['c10', 'c50']) {
+      const t = throughput[level];
+      if (!t) continue;
+      const connections = level.slice(1);
+      rows.push({
+        what: `RedEx devices GET, ${connections} connections: ours / plain \`prism mock\` / raw node:http (req/s; p99 ms)`,
+        figure: `${t.ours.requestsPerSecond} / ${t.plainPrism.requestsPerSecond} / ${t.rawNodeHttp.requestsPerSecond}; ${t.ours.p99Ms} / ${t.plainPrism.p99Ms} / ${t.rawNodeHttp.p99Ms}`,
+        bound: level === 'c10' ? `ours ≥ plain prism (ratio ${t.oursVsPlainPrism})` : `ratio to plain prism ${t.oursVsPlainPrism}, to ceiling ${t.oursVsRawNodeHttp}`,
+        met: level === 'c10' ? t.oursVsPlainPrism >= 1 : null,
+      });
+    }
+  }
+  if (client) {
+    rows.push({ what: 'generated client call ÷ raw fetch of the same URL (median latency)', figure: `${client.clientOverFetchRatio} (${client.clientUs} µs vs ${client.rawFetchUs} µs)`, bound: '≤ 1.15', met: client.clientOverFetchRatio <= 1.15 });
+  }
+  if (size) {
+    rows.push({ what: 'one API client beyond openapi-fetch (esbuild, minified, gzip; worst API)', figure: `${size.maxClientOverOpenapiFetchKb} kB`, bound: '≤ 3 kB', met: size.maxClientOverOpenapiFetchKb <= 3 });
+    rows.push({ what: 'one API webhook receivers (esbuild, minified, gzip; worst API)', figure: size.maxReceiverGzipKb === null ? 'n/a' : `${size.maxReceiverGzipKb} kB`, bound: '≤ 6 kB', met: size.maxReceiverGzipKb === null ? null : size.maxReceiverGzipKb <= 6 });
+  }
+  const machine = report.machine;
+  const lines = [
+    `Last run ${report.date.slice(0, 10)} on ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node} (${machine.platform}); medians of ${pipeline?.runs ?? startup?.runs ?? 3} runs.`,
+    '',
+    '| benchmark | median | bound | status |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((row) => `| ${row.what} | ${row.figure} | ${row.bound} | ${status(row.met)} |`),
+  ];
+  return lines.join('\n');
+}
