@@ -10,10 +10,14 @@ import { clientStep } from './steps/client.ts';
 import { codeSamplesStep } from './steps/code-samples.ts';
 import { docsPageStep } from './steps/docs.ts';
 import { docsIndexStep } from './steps/docs-index.ts';
+import { distStep } from './steps/dist.ts';
 import { lintStep } from './steps/lint.ts';
 import { typesStep } from './steps/types.ts';
+import { validatorsStep } from './steps/validators.ts';
+import { entryStep } from './steps/webhooks-entry.ts';
+import { webhooksStep } from './steps/webhooks.ts';
 
-const STAGES = ['lint', 'generate', 'docs'] as const;
+const STAGES = ['lint', 'generate', 'dist', 'docs'] as const;
 type Stage = (typeof STAGES)[number];
 
 export interface BuildOptions {
@@ -40,9 +44,14 @@ export async function build(options: BuildOptions = {}): Promise<StepRunner> {
       for (const api of apis) {
         await runner.run(typesStep(api, root, outRoot));
         await runner.run(clientStep(api, root, outRoot));
+        await runner.run(validatorsStep(api, root, outRoot));
+        await runner.run(webhooksStep(api, root, outRoot));
+        await runner.run(entryStep(api, root, outRoot));
         await runner.run(codeSamplesStep(api, root, outRoot));
       }
     }
+    // dist/ (the published package) compiles every API's generated modules; only for the real tree.
+    if (wants('dist') && outRoot === root) await runner.run(distStep(loadApis(root), root));
     if (wants('docs') && outRoot === root) {
       await Promise.all(apis.map((api) => runner.run(docsPageStep(api, root))));
       await runner.run(docsIndexStep(loadApis(root), root));
