@@ -73,9 +73,8 @@ describe('redex client against the mock', () => {
     });
     expect(response.status).toBe(400);
     expect(error?.StatusCode).toBe(400);
-    // Case-insensitive on purpose: the mock restores the spec's spelling of query and header names only, so a
-    // path parameter still reads 'deviceapplicationid' here (reported to the lead; mocks/ is not ours to edit).
-    expect(error?.Message).toMatch(/^Invalid request: path\.deviceApplicationId: .*must match format "uuid"/i);
+    // Prism lower-cases parameter names; the mock restores the spec's spelling.
+    expect(error?.Message).toMatch(/^Invalid request: path\.deviceApplicationId: .*deviceApplicationId must match format "uuid"/);
   });
 
   it('a request without a bearer token gets 401 in the envelope', async () => {
