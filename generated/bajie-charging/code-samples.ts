@@ -40,6 +40,7 @@ export async function setCabinetEventPushConfig(client: Client): Promise<void> {
 
 export interface CodeSample {
   operationId: string;
+  functionName: string;
   method: string;
   path: string;
   curl: string;
@@ -49,6 +50,7 @@ export interface CodeSample {
 export const codeSamples: CodeSample[] = [
   {
     "operationId": "getCabinetEventPushConfig",
+    "functionName": "getCabinetEventPushConfig",
     "method": "get",
     "path": "/cabinet/eventPush/config/get",
     "curl": "curl 'https://developer.chargenow.top/cdb-open-api/v1/cabinet/eventPush/config/get' \\\n  -u '<username>:<password>'",
@@ -56,6 +58,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "setCabinetEventPushConfig",
+    "functionName": "setCabinetEventPushConfig",
     "method": "post",
     "path": "/cabinet/eventPush/config",
     "curl": "curl -X POST 'https://developer.chargenow.top/cdb-open-api/v1/cabinet/eventPush/config' \\\n  -u '<username>:<password>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"pushUrl\": \"https://receiving.push.com/event\",\n  \"eventSubscriptions\": [\n    {\n      \"event\": \"CABINET_ONLINE\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"CABINET_OFFLINE\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"CABINET_STATUS\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"BATTERY_IN\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"BATTERY_BORROW_OUT\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"BATTERY_ABNORMAL_WARNING\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"ADMIN_RENTAL_ORDER\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"BATTERY_POPUP\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    }\n  ]\n}'",

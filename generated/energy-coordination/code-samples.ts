@@ -159,6 +159,7 @@ export async function deleteSparkSubscription(client: Client): Promise<void> {
 
 export interface CodeSample {
   operationId: string;
+  functionName: string;
   method: string;
   path: string;
   curl: string;
@@ -168,6 +169,7 @@ export interface CodeSample {
 export const codeSamples: CodeSample[] = [
   {
     "operationId": "listEvents",
+    "functionName": "listEvents",
     "method": "get",
     "path": "/events",
     "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/events' \\\n  -H 'Authorization: Bearer <token>'",
@@ -175,6 +177,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "getEvent",
+    "functionName": "getEvent",
     "method": "get",
     "path": "/events/{eventId}",
     "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/events/string' \\\n  -H 'Authorization: Bearer <token>'",
@@ -182,6 +185,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "createReport",
+    "functionName": "createReport",
     "method": "post",
     "path": "/reports",
     "curl": "curl -X POST 'https://api.voluespark.com/energy-coordination/v1/reports' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"eventId\": \"string\",\n  \"name\": \"string\",\n  \"payloads\": [\n    {\n      \"payloadType\": \"Unknown\",\n      \"resourceId\": \"string\",\n      \"location\": {\n        \"latitude\": 0,\n        \"longitude\": 0\n      },\n      \"actionType\": \"Unknown\",\n      \"current\": 0,\n      \"power\": 0,\n      \"stateOfCharge\": 0,\n      \"batteryCapacity\": 0\n    }\n  ]\n}'",
@@ -189,6 +193,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "listResources",
+    "functionName": "listResources",
     "method": "get",
     "path": "/resources",
     "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/resources' \\\n  -H 'Authorization: Bearer <token>'",
@@ -196,6 +201,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "updateResource",
+    "functionName": "updateResource",
     "method": "put",
     "path": "/resources",
     "curl": "curl -X PUT 'https://api.voluespark.com/energy-coordination/v1/resources?resourceId=string' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"userId\": \"string\",\n  \"resourceId\": \"string\",\n  \"metadata\": {\n    \"resourceType\": \"Unknown\",\n    \"brand\": \"string\",\n    \"model\": \"string\",\n    \"year\": 0,\n    \"vin\": \"string\"\n  }\n}'",
@@ -203,6 +209,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "createResource",
+    "functionName": "createResource",
     "method": "post",
     "path": "/resources",
     "curl": "curl -X POST 'https://api.voluespark.com/energy-coordination/v1/resources' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"userId\": \"string\",\n  \"resourceId\": \"string\",\n  \"metadata\": {\n    \"resourceType\": \"Unknown\",\n    \"brand\": \"string\",\n    \"model\": \"string\",\n    \"year\": 0,\n    \"vin\": \"string\"\n  }\n}'",
@@ -210,6 +217,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "deleteResource",
+    "functionName": "deleteResource",
     "method": "delete",
     "path": "/resources",
     "curl": "curl -X DELETE 'https://api.voluespark.com/energy-coordination/v1/resources?resourceId=string' \\\n  -H 'Authorization: Bearer <token>'",
@@ -217,6 +225,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "getResource",
+    "functionName": "getResource",
     "method": "get",
     "path": "/resources/{resourceId}",
     "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/resources/string' \\\n  -H 'Authorization: Bearer <token>'",
@@ -224,6 +233,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "listSparkSubscriptions",
+    "functionName": "listSparkSubscriptions",
     "method": "get",
     "path": "/subscriptions",
     "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/subscriptions' \\\n  -H 'Authorization: Bearer <token>'",
@@ -231,6 +241,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "createSparkSubscription",
+    "functionName": "createSparkSubscription",
     "method": "post",
     "path": "/subscriptions",
     "curl": "curl -X POST 'https://api.voluespark.com/energy-coordination/v1/subscriptions' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"webhookSecret\": \"string\",\n  \"webhookUrl\": \"string\",\n  \"eventPayloadTypes\": [\n    \"Unknown\"\n  ],\n  \"operationTypes\": [\n    \"Create\"\n  ]\n}'",
@@ -238,6 +249,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "getSparkSubscription",
+    "functionName": "getSparkSubscription",
     "method": "get",
     "path": "/subscriptions/{subscriptionId}",
     "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/subscriptions/string' \\\n  -H 'Authorization: Bearer <token>'",
@@ -245,6 +257,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "updateSparkSubscription",
+    "functionName": "updateSparkSubscription",
     "method": "put",
     "path": "/subscriptions/{subscriptionId}",
     "curl": "curl -X PUT 'https://api.voluespark.com/energy-coordination/v1/subscriptions/string' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"id\": \"string\",\n  \"webhookSecret\": \"string\",\n  \"webhookUrl\": \"string\",\n  \"eventPayloadTypes\": [\n    \"Unknown\"\n  ],\n  \"operationTypes\": [\n    \"Create\"\n  ]\n}'",
@@ -252,6 +265,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "deleteSparkSubscription",
+    "functionName": "deleteSparkSubscription",
     "method": "delete",
     "path": "/subscriptions/{subscriptionId}",
     "curl": "curl -X DELETE 'https://api.voluespark.com/energy-coordination/v1/subscriptions/string' \\\n  -H 'Authorization: Bearer <token>'",

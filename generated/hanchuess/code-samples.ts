@@ -72,6 +72,7 @@ export async function testOemSubscription(client: Client): Promise<void> {
 
 export interface CodeSample {
   operationId: string;
+  functionName: string;
   method: string;
   path: string;
   curl: string;
@@ -81,6 +82,7 @@ export interface CodeSample {
 export const codeSamples: CodeSample[] = [
   {
     "operationId": "createOemSubscription",
+    "functionName": "createOemSubscription",
     "method": "post",
     "path": "/v1/oem/subscribe",
     "curl": "curl -X POST 'https://idaas-sandbox.hanchuess.com/portal/v1/oem/subscribe' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"oem\": \"H03Z****SY37\",\n  \"webhookUrl\": \"https://partner.tech/api/callback\",\n  \"events\": [\n    \"inverter:data:telemetry\",\n    \"hanchuess:subscription:test\"\n  ],\n  \"secret\": \"JSrruXM******yrWaTz\",\n  \"version\": \"1.0.0\",\n  \"devices\": [\n    \"H01****G1H\",\n    \"H02****D6C\"\n  ]\n}'",
@@ -88,6 +90,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "listOemSubscriptions",
+    "functionName": "listOemSubscriptions",
     "method": "post",
     "path": "/v1/oem/subscriptions",
     "curl": "curl -X POST 'https://idaas-sandbox.hanchuess.com/portal/v1/oem/subscriptions' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"oem\": \"H03Z****SY37\"\n}'",
@@ -95,6 +98,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "updateOemSubscription",
+    "functionName": "updateOemSubscription",
     "method": "post",
     "path": "/v1/oem/resubscribe",
     "curl": "curl -X POST 'https://idaas-sandbox.hanchuess.com/portal/v1/oem/resubscribe' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"oem\": \"H03Z****SY37\",\n  \"subscriptionId\": \"RD*****ZrWO\",\n  \"webhookUrl\": \"https://partner.tech/api/callback\",\n  \"events\": [\n    \"inverter:data:telemetry\",\n    \"hanchuess:subscription:test\"\n  ],\n  \"secret\": \"JSrruXM******yrWaTz\",\n  \"version\": \"1.0.0\",\n  \"devices\": [\n    \"H01****G1H\",\n    \"H02****D6C\"\n  ]\n}'",
@@ -102,6 +106,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "deleteOemSubscription",
+    "functionName": "deleteOemSubscription",
     "method": "delete",
     "path": "/v1/oem/{oem}/unsubscribe/{subscriptionId}",
     "curl": "curl -X DELETE 'https://idaas-sandbox.hanchuess.com/portal/v1/oem/H03Z****SY37/unsubscribe/72PX****j6j' \\\n  -H 'Authorization: Bearer <token>'",
@@ -109,6 +114,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "testOemSubscription",
+    "functionName": "testOemSubscription",
     "method": "post",
     "path": "/v1/oem/subscriptions/test",
     "curl": "curl -X POST 'https://idaas-sandbox.hanchuess.com/portal/v1/oem/subscriptions/test' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"oem\": \"H03Z****SY37\",\n  \"subscriptionId\": \"72PX****6j\"\n}'",

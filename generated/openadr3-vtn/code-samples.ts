@@ -90,6 +90,7 @@ export async function deleteVtnSubscription(client: Client): Promise<void> {
 
 export interface CodeSample {
   operationId: string;
+  functionName: string;
   method: string;
   path: string;
   curl: string;
@@ -99,6 +100,7 @@ export interface CodeSample {
 export const codeSamples: CodeSample[] = [
   {
     "operationId": "searchVtnSubscriptions",
+    "functionName": "searchVtnSubscriptions",
     "method": "get",
     "path": "/subscriptions",
     "curl": "curl 'https://vtn3.switchmarket.se/api/openadr/v1/subscriptions?programID=object-999&targetType=GROUP' \\\n  -H 'Authorization: Bearer <token>'",
@@ -106,6 +108,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "createVtnSubscription",
+    "functionName": "createVtnSubscription",
     "method": "post",
     "path": "/subscriptions",
     "curl": "curl -X POST 'https://vtn3.switchmarket.se/api/openadr/v1/subscriptions' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"id\": \"object-999\",\n  \"createdDateTime\": \"2023-06-15T09:30:00Z\",\n  \"modificationDateTime\": \"2023-06-15T09:30:00Z\",\n  \"objectType\": \"SUBSCRIPTION\",\n  \"clientName\": \"VEN-999\",\n  \"programID\": \"object-999\",\n  \"objectOperations\": [\n    {\n      \"objects\": [\n        \"EVENT\"\n      ],\n      \"operations\": [\n        \"POST\"\n      ],\n      \"callbackUrl\": \"https://myserver.com/send/callback/here\",\n      \"bearerToken\": \"NCEJGI9E8ER9802UT9HUG\"\n    }\n  ],\n  \"targets\": [\n    {\n      \"type\": \"PRICE\",\n      \"values\": [\n        0.17\n      ]\n    }\n  ]\n}'",
@@ -113,6 +116,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "getVtnSubscription",
+    "functionName": "getVtnSubscription",
     "method": "get",
     "path": "/subscriptions/{subscriptionID}",
     "curl": "curl 'https://vtn3.switchmarket.se/api/openadr/v1/subscriptions/object-999' \\\n  -H 'Authorization: Bearer <token>'",
@@ -120,6 +124,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "updateVtnSubscription",
+    "functionName": "updateVtnSubscription",
     "method": "put",
     "path": "/subscriptions/{subscriptionID}",
     "curl": "curl -X PUT 'https://vtn3.switchmarket.se/api/openadr/v1/subscriptions/object-999' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"id\": \"object-999\",\n  \"createdDateTime\": \"2023-06-15T09:30:00Z\",\n  \"modificationDateTime\": \"2023-06-15T09:30:00Z\",\n  \"objectType\": \"SUBSCRIPTION\",\n  \"clientName\": \"VEN-999\",\n  \"programID\": \"object-999\",\n  \"objectOperations\": [\n    {\n      \"objects\": [\n        \"EVENT\"\n      ],\n      \"operations\": [\n        \"POST\"\n      ],\n      \"callbackUrl\": \"https://myserver.com/send/callback/here\",\n      \"bearerToken\": \"NCEJGI9E8ER9802UT9HUG\"\n    }\n  ],\n  \"targets\": [\n    {\n      \"type\": \"PRICE\",\n      \"values\": [\n        0.17\n      ]\n    }\n  ]\n}'",
@@ -127,6 +132,7 @@ export const codeSamples: CodeSample[] = [
   },
   {
     "operationId": "deleteVtnSubscription",
+    "functionName": "deleteVtnSubscription",
     "method": "delete",
     "path": "/subscriptions/{subscriptionID}",
     "curl": "curl -X DELETE 'https://vtn3.switchmarket.se/api/openadr/v1/subscriptions/object-999' \\\n  -H 'Authorization: Bearer <token>'",

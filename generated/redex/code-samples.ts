@@ -24,6 +24,7 @@ export async function listDeviceApplicationDevices(client: Client): Promise<void
 
 export interface CodeSample {
   operationId: string;
+  functionName: string;
   method: string;
   path: string;
   curl: string;
@@ -33,6 +34,7 @@ export interface CodeSample {
 export const codeSamples: CodeSample[] = [
   {
     "operationId": "listDeviceApplicationDevices",
+    "functionName": "listDeviceApplicationDevices",
     "method": "get",
     "path": "/public/v2/device-applications/{deviceApplicationId}/devices",
     "curl": "curl 'https://uat-api.redex.eco/public/v2/device-applications/347847fa-68c0-4418-9119-08dc3993455a/devices?CurrentPage=1&ItemsPerPage=10' \\\n  -H 'Authorization: Bearer <token>'",

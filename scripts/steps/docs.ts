@@ -1,7 +1,7 @@
 // Builds one Redoc page per API into docs/<api>/index.html from a docs-only copy of the bundle that carries the
 // code samples (x-codeSamples from generated/<api>/code-samples.ts), so generated/<api>/openapi.json stays clean.
 // Redoc is inlined and web fonts are off, so the page works offline and from any static host.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +13,11 @@ import { codeSamplesPath, type OperationSample } from './code-samples.ts';
 
 export const docsDir = (root: string) => join(root, 'docs');
 
-const REDOC_OPTIONS = ['--openapi.disableGoogleFont=true'];
+// Redoc shows only the sample languages it is told about (curl and Payload by default); the labels match ours.
+const REDOC_OPTIONS = JSON.stringify({
+  disableGoogleFont: true,
+  codeSamples: { languages: [{ lang: 'curl' }, { lang: 'TypeScript' }, { lang: 'Payload' }] },
+});
 
 // The sidebar's "API docs by Redocly" badge loads its logo from Redocly's CDN and has no option to turn it off:
 // point it at an inline SVG instead, so the page makes no request to another origin.
@@ -52,11 +56,14 @@ export function docsPageStep(api: ApiEntry, root: string): Step {
       const scratch = mkdtempSync(join(tmpdir(), `docs-${api.id}-`));
       try {
         const docsSpec = join(scratch, 'openapi.json');
+        const built = join(scratch, 'index.html');
         writeFileSync(docsSpec, JSON.stringify(spec, null, 2));
-        mkdirSync(pageDir, { recursive: true });
-        const result = await execTool('redocly', ['build-docs', docsSpec, '--output', page, '--inlineBundle', ...REDOC_OPTIONS], root);
+        const result = await execTool('redocly', ['build-docs', docsSpec, '--output', built, '--inlineBundle', '--openapi', REDOC_OPTIONS], root);
         if (result.code !== 0) throw new StepError(input, `redocly build-docs failed:\n${toolOutputTail(result)}`);
-        writeFileSync(page, readFileSync(page, 'utf8').replace(CDN_LOGO, INLINE_LOGO));
+        // Written next to the page and renamed over it, so a server never hands out a half-done page.
+        mkdirSync(pageDir, { recursive: true });
+        writeFileSync(`${page}.tmp`, readFileSync(built, 'utf8').replace(CDN_LOGO, INLINE_LOGO));
+        renameSync(`${page}.tmp`, page);
       } finally {
         rmSync(scratch, { recursive: true, force: true });
       }

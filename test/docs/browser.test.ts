@@ -1,0 +1,167 @@
+// The reference site in a real headless Chromium (Debian's, driven by playwright-core), served the way a static
+// host would: the index links to every page, each page renders every operation (with its code samples),
+// webhook and callback, and nothing throws or leaves the page's origin. Screenshots go to test-results/.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocsServer } from '../../mocks/docs-server.ts';
+import { build } from '../../scripts/build.ts';
+import { loadApis, projectRoot } from '../../scripts/lib/apis.ts';
+import { bundlePath } from '../../scripts/steps/bundle.ts';
+import { METHODS } from '../../scripts/steps/code-samples.ts';
+import { docsDir } from '../../scripts/steps/docs.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasBrowser = existsSync(CHROMIUM);
+const inCi = process.env.CI === 'true';
+const HOW_TO_RUN = 'install it with `apt-get install -y chromium` (or run .ci/run), then `npm test`';
+const shots = join(projectRoot, 'test-results');
+const apis = loadApis();
+
+if (!hasBrowser && !inCi) {
+  console.warn(`docs browser tests SKIPPED: no Chromium at ${CHROMIUM}; ${HOW_TO_RUN}.`);
+}
+
+describe.runIf(!hasBrowser && inCi)('reference site in Chromium', () => {
+  it('has a browser to run in (CI=true)', () => {
+    throw new Error(`no Chromium at ${CHROMIUM}; CI must run the browser tests: ${HOW_TO_RUN}`);
+  });
+});
+
+describe.skipIf(!hasBrowser)('reference site in Chromium', () => {
+  let browser: Browser;
+  let origin: string;
+  let server: ReturnType<typeof createDocsServer>;
+  /** Requests that tried to leave the page's origin (aborted, so the test never waits on the network). */
+  const outside: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    // Rebuilds only what changed (content-hash skipping): a no-op when docs/ is current.
+    await build({ only: 'docs', log: () => {} });
+    mkdirSync(shots, { recursive: true });
+    server = createDocsServer(docsDir(projectRoot));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  /** A page in a fresh context: Redoc keeps the chosen sample language in localStorage. */
+  async function open(path: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('data:') || url.startsWith('blob:') || new URL(url).origin === origin) return route.continue();
+      outside.push(url);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on('close', () => void context.close());
+    page.on('pageerror', (error) => pageErrors.push(`${path}: ${error.message}`));
+    const response = await page.goto(`${origin}${path}`, { waitUntil: 'load' });
+    expect(response?.status(), path).toBe(200);
+    return page;
+  }
+
+  /** The #/<tag>/<operation> links once the page has hydrated and stopped adding them. */
+  async function sectionRoutes(page: Page): Promise<string[]> {
+    const read = async () =>
+      [...new Set(await page.$$eval('a[href^="#/"]', (links) => links.map((link) => link.getAttribute('href')!)))].filter(
+        (href) => href.split('/').length === 3,
+      );
+    let routes: string[] = [];
+    for (let stable = 0, tries = 0; stable < 3 && tries < 100; tries++) {
+      await page.waitForTimeout(100);
+      const next = await read();
+      stable = next.length > 0 && next.length === routes.length ? stable + 1 : 0;
+      routes = next;
+    }
+    return routes;
+  }
+
+  it('index lists every API with relative links to its page and its spec', async () => {
+    const page = await open('/');
+    const hrefs = await page.$$eval('a[href]', (links) => links.map((link) => link.getAttribute('href')!));
+    for (const href of hrefs) expect(href, 'only relative links').toMatch(/^\.\//);
+    for (const api of apis) {
+      const spec = JSON.parse(readFileSync(bundlePath(projectRoot, api.id), 'utf8'));
+      expect(hrefs).toContain(`./${api.id}/`);
+      expect(hrefs).toContain(`./${api.id}/openapi.json`);
+      const card = page.locator(`li#${api.id}`);
+      await expect(card.locator('h2').innerText()).resolves.toBe(spec.info.title);
+      const text = await card.innerText();
+      expect(text).toContain(spec.info.version);
+      // The download is the clean bundle, fetched from the page the way a click would.
+      const downloaded = await page.evaluate(async (href) => (await fetch(href)).json(), `./${api.id}/openapi.json`);
+      expect(downloaded.info.title).toBe(spec.info.title);
+    }
+    // Follow one link for real: it lands on the Redoc page.
+    await page.click(`a.page[href="./${apis[0]!.id}/"]`);
+    await page.locator('h1').first().waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/${apis[0]!.id}/`);
+    await page.goto(`${origin}/`);
+    await page.screenshot({ path: join(shots, 'docs-index.png'), fullPage: true });
+    await page.close();
+  });
+
+  it.each(apis.map((api) => api.id))('%s: renders every operation with samples, every webhook and callback', async (id) => {
+    const spec = JSON.parse(readFileSync(bundlePath(projectRoot, id), 'utf8'));
+    const { codeSamples } = (await import(`../../generated/${id}/code-samples.ts`)) as {
+      codeSamples: { method: string; path: string; curl: string; typescript: string }[];
+    };
+    const page = await open(`/${id}/`);
+    await expect(page.locator('h1').first().innerText()).resolves.toContain(spec.info.title);
+
+    // Every operation and webhook has its own section, linked from its tag's overview; read each one as rendered.
+    const routes = await sectionRoutes(page);
+    const sections: string[] = [];
+    for (const route of routes) {
+      await page.click(`a[href="${route}"] >> nth=0`);
+      const section = page.locator(`[data-section-id="${route.slice(1)}"]`);
+      // The right-hand panel (code samples, payload examples) renders after the section itself.
+      await section.locator('[data-component-name="CodeBlock/CodeBlock"]').first().waitFor();
+      sections.push(await section.innerText());
+    }
+    const webhooks = Object.entries(spec.webhooks ?? {}).flatMap(([name, item]: [string, any]) => METHODS.filter((m) => item[m]).map(() => name));
+    expect(routes).toHaveLength(codeSamples.length + webhooks.length);
+
+    // The curl sample's first line names method and URL; it is shown by default in the operation's panel.
+    const curlLine = (sample: { curl: string }) => sample.curl.split('\n')[0]!.replace(/ \\$/, '');
+    for (const sample of codeSamples) {
+      const section = sections.find((text) => text.includes(curlLine(sample)));
+      expect(section, `${sample.method.toUpperCase()} ${sample.path}: no section showing its curl sample`).toBeDefined();
+      const operation = spec.paths[sample.path][sample.method];
+      for (const callback of Object.keys(operation.callbacks ?? {})) expect(section).toContain(callback);
+    }
+    for (const name of webhooks) {
+      expect(sections.some((text) => text.includes(name) && /Webhook/.test(text)), `webhook ${name}`).toBe(true);
+    }
+
+    // The TypeScript sample is one choice away in the same panel.
+    const firstRoute = routes[sections.findIndex((text) => text.includes(curlLine(codeSamples[0]!)))]!;
+    await page.click(`a[href="${firstRoute}"] >> nth=0`);
+    const section = page.locator(`[data-section-id="${firstRoute.slice(1)}"]`);
+    await section.waitFor();
+    await section.locator('button[aria-haspopup="menu"]', { hasText: /^curl$/ }).click();
+    await page.getByRole('menuitem', { name: 'TypeScript' }).click();
+    const typescript = codeSamples[0]!.typescript.split('\n')[0]!;
+    await section.getByText(typescript).first().waitFor();
+    await page.screenshot({ path: join(shots, `docs-${id}.png`) });
+    await page.close();
+  });
+
+  it('has no page errors and no request to another origin', () => {
+    expect(pageErrors).toEqual([]);
+    expect(outside).toEqual([]);
+  });
+});
