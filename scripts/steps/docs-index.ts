@@ -1,5 +1,5 @@
 // Writes docs/index.html: one entry per API in redocly.yaml, from its bundle's info. Plain HTML and inline CSS,
-// relative links only, no script and no web font, so it works offline and from any static host or file://.
+// relative links only, no script and no web font, so it works offline and from any static host.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiEntry } from '../lib/apis.ts';

@@ -34,7 +34,7 @@ const operationsOf = (spec: Record<string, any>) =>
 
 const indent = (text: string) => text.replace(/^(?=.)/gm, '  ');
 
-/** Type-checks sample files as printed, with the package's subpath imports mapped to generated/<api>/client.ts. */
+/** Type-checks sample files as printed, with `partner-api-contracts/<api>` mapped to the subpath's entry module. */
 function typeCheck(files: Map<string, string>): string[] {
   const config = ts.getParsedCommandLineOfConfigFile(join(projectRoot, 'tsconfig.json'), {}, {
     ...ts.sys,
@@ -45,7 +45,7 @@ function typeCheck(files: Map<string, string>): string[] {
   const options: ts.CompilerOptions = {
     ...config.options,
     noEmit: true,
-    paths: { [`${packageName}/*`]: ['./generated/*/client.ts'] },
+    paths: { [`${packageName}/*`]: ['./generated/*/index.ts', './generated/*/client.ts'] },
   };
   const host = ts.createCompilerHost(options);
   const readFile = host.readFile.bind(host);
