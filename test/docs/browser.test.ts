@@ -24,11 +24,14 @@ if (!hasBrowser && !inCi) {
   console.warn(`docs browser tests SKIPPED: no Chromium at ${CHROMIUM}; ${HOW_TO_RUN}.`);
 }
 
-describe.runIf(!hasBrowser && inCi)('reference site in Chromium', () => {
-  it('has a browser to run in (CI=true)', () => {
-    throw new Error(`no Chromium at ${CHROMIUM}; CI must run the browser tests: ${HOW_TO_RUN}`);
+// Declared only when it fails, so a machine with the browser reports no skipped test.
+if (!hasBrowser && inCi) {
+  describe('reference site in Chromium', () => {
+    it('has a browser to run in (CI=true)', () => {
+      throw new Error(`no Chromium at ${CHROMIUM}; CI must run the browser tests: ${HOW_TO_RUN}`);
+    });
   });
-});
+}
 
 describe.skipIf(!hasBrowser)('reference site in Chromium', () => {
   let browser: Browser;
