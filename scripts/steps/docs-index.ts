@@ -64,7 +64,7 @@ export function indexHtml(entries: IndexEntry[]): string {
       .filter(Boolean)
       .join(' · ');
     return `    <li class="api" id="${escapeHtml(entry.id)}">
-      <h2><a href="./${escapeHtml(entry.id)}/">${escapeHtml(entry.title)}</a></h2>
+      <h2><a href="./${escapeHtml(entry.id)}/index.html">${escapeHtml(entry.title)}</a></h2>
       <p class="purpose">${inlineMarkdown(entry.purpose)}</p>
       <dl>
         <dt>Vendor</dt><dd>${escapeHtml(entry.vendor)}</dd>
@@ -73,7 +73,7 @@ export function indexHtml(entries: IndexEntry[]): string {
         <dt>Contents</dt><dd>${escapeHtml(counts)}</dd>
         <dt>API id</dt><dd><code>${escapeHtml(entry.id)}</code></dd>
       </dl>
-      <p class="links"><a class="page" href="./${escapeHtml(entry.id)}/">Reference</a> <a class="spec" href="./${escapeHtml(entry.id)}/openapi.json" download="${escapeHtml(entry.id)}-openapi.json">Download openapi.json</a></p>
+      <p class="links"><a class="page" href="./${escapeHtml(entry.id)}/index.html">Reference</a> <a class="spec" href="./${escapeHtml(entry.id)}/openapi.json" download="${escapeHtml(entry.id)}-openapi.json">Download openapi.json</a></p>
     </li>`;
   });
   return `<!DOCTYPE html>

@@ -98,7 +98,7 @@ describe.skipIf(!hasBrowser)('reference site in Chromium', () => {
     for (const href of hrefs) expect(href, 'only relative links').toMatch(/^\.\//);
     for (const api of apis) {
       const spec = JSON.parse(readFileSync(bundlePath(projectRoot, api.id), 'utf8'));
-      expect(hrefs).toContain(`./${api.id}/`);
+      expect(hrefs).toContain(`./${api.id}/index.html`);
       expect(hrefs).toContain(`./${api.id}/openapi.json`);
       const card = page.locator(`li#${api.id}`);
       await expect(card.locator('h2').innerText()).resolves.toBe(spec.info.title);
@@ -109,9 +109,9 @@ describe.skipIf(!hasBrowser)('reference site in Chromium', () => {
       expect(downloaded.info.title).toBe(spec.info.title);
     }
     // Follow one link for real: it lands on the Redoc page.
-    await page.click(`a.page[href="./${apis[0]!.id}/"]`);
+    await page.click(`a.page[href="./${apis[0]!.id}/index.html"]`);
     await page.locator('h1').first().waitFor();
-    expect(new URL(page.url()).pathname).toBe(`/${apis[0]!.id}/`);
+    expect(new URL(page.url()).pathname).toBe(`/${apis[0]!.id}/index.html`);
     await page.goto(`${origin}/`);
     await page.screenshot({ path: join(shots, 'docs-index.png'), fullPage: true });
     await page.close();
