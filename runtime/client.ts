@@ -47,9 +47,15 @@ function authMiddleware(kind: AuthKind, auth: BearerAuth | BasicAuth): Middlewar
   if (typeof token !== 'string' && typeof token !== 'function') {
     throw invalidOption('auth.token', 'must be a string or a function returning one (Bearer API)');
   }
+  if (typeof token === 'string') {
+    if (token === '') throw invalidOption('auth.token', 'is empty');
+    // A fixed token needs no promise per request.
+    const header = `Bearer ${token}`;
+    return { onRequest: ({ request }) => void request.headers.set('Authorization', header) };
+  }
   return {
     async onRequest({ request }) {
-      const value = typeof token === 'function' ? await token() : token;
+      const value = await token();
       if (typeof value !== 'string' || value === '') {
         throw invalidOption('auth.token', 'provider returned no token');
       }

@@ -27,8 +27,16 @@ export async function benchStartup(runs: number) {
   const rssMb: number[] = [];
   for (let run = 1; run <= runs; run++) {
     const started = performance.now();
-    const child = startProcess('npm', ['start', '--', '--port-base', String(PORT_BASE), '--docs-port', String(DOCS_PORT), '--quiet'], { cwd: projectRoot });
-    await waitUntil('all five mocks', async () => (await Promise.all(ports.map(answers))).every(Boolean));
+    const child = startProcess('npm', ['start', '--', '--port-base', String(PORT_BASE), '--docs-port', String(DOCS_PORT), '--quiet'], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    await waitUntil('all five mocks', async () => (await Promise.all(ports.map(answers))).every(Boolean)).catch((error: Error) => {
+      throw new Error(`${error.message}; npm start printed:\n${output.slice(-3000)}`);
+    });
     startMs.push(performance.now() - started);
     // Memory after some traffic, not just after start-up.
     for (const port of ports) await Promise.all(Array.from({ length: 20 }, () => fetch(`http://${HOST}:${port}/`).then((r) => r.arrayBuffer())));
