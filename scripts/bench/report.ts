@@ -8,7 +8,7 @@ interface Row {
   met: boolean | null;
 }
 
-const status = (met: boolean | null) => (met === null ? 'not measured' : met ? 'met' : '**not met**');
+const status = (met: boolean | null) => (met === null ? 'no bound set' : met ? 'met' : '**not met**');
 
 export function renderReadmeTable(report: { date: string; machine: Record<string, unknown>; results: Results }): string {
   const { pipeline, startup, throughput, client, size } = report.results;
