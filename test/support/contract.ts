@@ -42,7 +42,7 @@ function ajvFor(api: string, useDefaults: boolean, closed: boolean): Ajv2020 {
     ajv = new Ajv2020({ allErrors: true, strict: false, validateSchema: false, useDefaults });
     addFormats.default(ajv);
     for (const keyword of OPENAPI_ANNOTATIONS) ajv.addKeyword(keyword);
-    ajv.addSchema(closed ? closeObjects(bundledSpec(api)) : bundledSpec(api), api);
+    ajv.addSchema((closed ? closeObjects(bundledSpec(api)) : bundledSpec(api)) as Record<string, unknown>, api);
     instances.set(key, ajv);
   }
   return ajv;
