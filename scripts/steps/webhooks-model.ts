@@ -61,19 +61,23 @@ function pascalCase(key: string): string {
     .join('');
 }
 
+/**
+ * A header parameter with `x-signature: { algorithm: HMAC-SHA256 }` and `schema.contentEncoding: base64` is
+ * verified by the receivers. A header named like a signature without that declaration fails the build rather
+ * than letting deliveries through unchecked.
+ */
 function signatureOf(spec: Json, operation: Operation, pointer: string, file: string): WebhookSignature | undefined {
   const headers = (operation.parameters ?? [])
     .map((parameter, index) => deref(spec, parameter, `${pointer}/parameters/${index}`, file).value)
-    .filter((parameter) => parameter.in === 'header' && /signature/i.test(String(parameter.name)));
+    .filter((parameter) => parameter.in === 'header' && (parameter['x-signature'] || /signature/i.test(String(parameter.name))));
   if (headers.length === 0) return undefined;
   const [header] = headers;
-  const description = String(header!.description ?? '');
+  const declared = (header!['x-signature'] ?? {}) as Json;
   const schema = (header!.schema ?? {}) as Json;
-  if (headers.length > 1 || !/HMAC-SHA256/i.test(description) || !(schema.contentEncoding === 'base64' || /base64/i.test(description))) {
-    // A signature the receivers cannot check must fail the build, not pass deliveries unchecked.
+  if (headers.length > 1 || declared.algorithm !== 'HMAC-SHA256' || schema.contentEncoding !== 'base64') {
     throw new StepError(
       file,
-      `${pointer}: header ${String(header!.name)} looks like a signature, but only one Base64 HMAC-SHA256 header (said in its description, contentEncoding: base64) is supported`,
+      `${pointer}: header ${String(header!.name)} looks like a signature; declare it with x-signature: { algorithm: HMAC-SHA256 } and schema.contentEncoding: base64 (the only scheme the receivers verify), one per webhook`,
     );
   }
   return { header: String(header!.name), algorithm: 'HMAC-SHA256', encoding: 'base64' };
