@@ -1,9 +1,9 @@
 // `npm start` as a user runs it: one process serving all five mocks and the reference site, production paths,
 // vendor envelopes on 401/400, a clear failure when a port is taken, and nothing left behind after SIGTERM.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApis, projectRoot } from '../scripts/lib/apis.ts';
+import { portIsOpen } from '../scripts/lib/net.ts';
 import * as bajie from '../generated/bajie-charging/client.ts';
 import * as energy from '../generated/energy-coordination/client.ts';
 import * as hanchuess from '../generated/hanchuess/client.ts';
@@ -18,14 +18,6 @@ const apis = loadApis();
 const mockOrigin = (id: string) => `http://${HOST}:${apis.find((api) => api.id === id)!.port - 4010 + PORT_BASE}`;
 const swapOrigin = (productionBaseUrl: string, id: string) => mockOrigin(id) + new URL(productionBaseUrl).pathname.replace(/\/+$/, '');
 const startArgs = ['start', '--', '--port-base', String(PORT_BASE), '--docs-port', String(DOCS_PORT)];
-
-function portIsOpen(port: number): Promise<boolean> {
-  return new Promise((resolveProbe) => {
-    const socket = connect(port, HOST);
-    socket.once('connect', () => (socket.destroy(), resolveProbe(true)));
-    socket.once('error', () => resolveProbe(false));
-  });
-}
 
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolveWait, reject) => {
@@ -194,14 +186,17 @@ describe('npm start', () => {
     server.kill('SIGTERM');
     const ports = [...apis.map((api) => api.port - 4010 + PORT_BASE), DOCS_PORT];
     const deadline = Date.now() + 10_000;
+    const leftoverProcesses = () => spawnSync('pgrep', ['-f', `port-base ${PORT_BASE}`], { encoding: 'utf8' }).stdout.trim();
     let open = ports;
+    let leftovers = '';
+    // Ports close before the process exits; wait (bounded) for both.
     while (Date.now() < deadline) {
-      open = (await Promise.all(ports.map(async (port) => ((await portIsOpen(port)) ? port : 0)))).filter(Boolean);
-      if (open.length === 0) break;
+      open = (await Promise.all(ports.map(async (port) => ((await portIsOpen(port, HOST)) ? port : 0)))).filter(Boolean);
+      leftovers = leftoverProcesses();
+      if (open.length === 0 && leftovers === '') break;
       await new Promise((wait) => setTimeout(wait, 100));
     }
     expect(open).toEqual([]);
-    const leftovers = spawnSync('pgrep', ['-f', `port-base ${PORT_BASE}`], { encoding: 'utf8' }).stdout.trim();
     expect(leftovers).toBe('');
   });
 });

@@ -1,7 +1,8 @@
 // Shared helpers of the benchmarks: medians, processes on loopback, waiting for ports, process-tree memory.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { connect } from 'node:net';
+
+export { portIsOpen } from '../lib/net.ts';
 
 export const HOST = '127.0.0.1';
 
@@ -15,14 +16,6 @@ export const round = (value: number, digits = 0) => Number(value.toFixed(digits)
 
 export function progress(line: string) {
   process.stdout.write(`  ${line}\n`);
-}
-
-export function portIsOpen(port: number): Promise<boolean> {
-  return new Promise((resolveProbe) => {
-    const socket = connect(port, HOST);
-    socket.once('connect', () => (socket.destroy(), resolveProbe(true)));
-    socket.once('error', () => resolveProbe(false));
-  });
 }
 
 /** Polls until `ready()` is true; returns the milliseconds it took, or throws naming what did not come up. */

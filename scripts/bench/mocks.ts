@@ -42,7 +42,7 @@ export async function benchStartup(runs: number) {
     for (const port of ports) await Promise.all(Array.from({ length: 20 }, () => fetch(`http://${HOST}:${port}/`).then((r) => r.arrayBuffer())));
     rssMb.push(treeRssMb(child.pid!));
     await stopProcess(child);
-    await waitUntil('ports to be free', async () => !(await Promise.all(ports.map(portIsOpen))).some(Boolean), 10_000);
+    await waitUntil('ports to be free', async () => !(await Promise.all(ports.map((port) => portIsOpen(port)))).some(Boolean), 10_000);
     progress(`npm start run ${run}/${runs}: all five answering after ${round(startMs.at(-1)!)} ms, process tree ${round(rssMb.at(-1)!)} MB`);
   }
   return { startToAllAnsweringMs: round(median(startMs)), processTreeRssMb: round(median(rssMb)), runs };

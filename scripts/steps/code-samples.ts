@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
+import { resolveLocalRef } from '../lib/openapi-json.ts';
 import type { Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
 import { authKindOf } from './client.ts';
@@ -29,15 +30,7 @@ const IGNORED_HEADERS = new Set(['authorization', 'content-type', 'accept']);
 export const codeSamplesPath = (outRoot: string, id: string) => join(generatedDir(outRoot, id), 'code-samples.ts');
 
 function resolve(spec: Obj, value: any): any {
-  for (let depth = 0; value && typeof value === 'object' && typeof value.$ref === 'string' && depth < 20; depth++) {
-    if (!value.$ref.startsWith('#/')) return value;
-    value = value.$ref
-      .slice(2)
-      .split('/')
-      .map((part: string) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .reduce((node: any, part: string) => node?.[part], spec);
-  }
-  return value;
+  return resolveLocalRef(spec, value).value;
 }
 
 /** The first example in an `examples` map (Example Objects, possibly $refs). */

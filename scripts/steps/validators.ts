@@ -10,14 +10,13 @@ import { _ } from 'ajv';
 import { build as esbuild, type Plugin } from 'esbuild';
 import ts from 'typescript';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
+import { OPENAPI_ANNOTATIONS, valueAt } from '../lib/openapi-json.ts';
 import { StepError, type Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
 import { webhooksOf } from './webhooks-model.ts';
 
 type Json = Record<string, unknown>;
 
-/** OpenAPI keywords that are annotations, not JSON Schema validation keywords (as in test/support/contract.ts). */
-const OPENAPI_ANNOTATIONS = ['discriminator', 'example', 'xml', 'externalDocs'];
 /** Annotations dropped before compiling: Ajv embeds schema objects in its code, and prose only adds bytes. */
 const STRIPPED = new Set([...OPENAPI_ANNOTATIONS, 'description', 'examples', 'title', '$comment', 'summary', 'deprecated']);
 const SCHEMA_MAPS = ['properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions'];
@@ -34,13 +33,6 @@ function stripAnnotations(schema: unknown): void {
   for (const key of SCHEMA_ONES) stripAnnotations(node[key]);
 }
 
-function atPointer(spec: Json, pointer: string): unknown {
-  return pointer
-    .slice(2)
-    .split('/')
-    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce<unknown>((node, token) => (node as Json | undefined)?.[token], spec);
-}
 
 const FORMATS_MODULE = 'ajv-formats/dist/formats.js';
 const FORMATS_SUBSET = 'ajv-formats-subset';
@@ -105,7 +97,7 @@ export function validatorsStep(api: ApiEntry, root: string, outRoot: string): St
         return;
       }
       for (const schema of Object.values(((spec.components as Json | undefined)?.schemas ?? {}) as Json)) stripAnnotations(schema);
-      for (const model of models) stripAnnotations(atPointer(spec, model.schemaPointer));
+      for (const model of models) stripAnnotations(valueAt(spec, model.schemaPointer));
 
       // The generated code reads formats from \`ajvFormats\`, imported from a subset module (formatsSubset).
       const ajv = new Ajv2020({

@@ -1,6 +1,7 @@
 // What a bundled spec says about its webhooks, read from its top-level `webhooks` map: one receiver per webhook
 // operation with a JSON request body. Shared by the validators step (Ajv standalone code) and the webhooks step
 // (typed parse functions), so neither names an API.
+import { resolveLocalRef } from '../lib/openapi-json.ts';
 import { StepError } from '../lib/steps.ts';
 
 export interface WebhookSignature {
@@ -37,20 +38,12 @@ const escapePointer = (token: string) => token.replace(/~/g, '~0').replace(/\//g
 
 /** Follows local `$ref`s to the object they name; returns it and the pointer it lives at. */
 function deref(spec: Json, value: unknown, pointer: string, file: string): { value: Json; pointer: string } {
-  let current = value as Json;
-  let at = pointer;
-  for (let hops = 0; current && typeof current.$ref === 'string'; hops++) {
-    const ref = current.$ref as string;
-    if (!ref.startsWith('#/') || hops > 20) throw new StepError(file, `${at}: cannot follow $ref ${ref}`);
-    at = ref;
-    current = ref
-      .slice(2)
-      .split('/')
-      .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .reduce<unknown>((node, token) => (node as Json | undefined)?.[token], spec) as Json;
-    if (!current) throw new StepError(file, `${at}: $ref points nowhere`);
+  try {
+    const resolved = resolveLocalRef(spec, value);
+    return { value: resolved.value as Json, pointer: resolved.pointer ?? pointer };
+  } catch (error) {
+    throw new StepError(file, `${pointer}: ${(error as Error).message}`);
   }
-  return { value: current, pointer: at };
 }
 
 function pascalCase(key: string): string {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { projectRoot } from '../../scripts/lib/apis.ts';
+import { OPENAPI_ANNOTATIONS } from '../../scripts/lib/openapi-json.ts';
 
 const validators = new Map<string, ValidateFunction>();
 const instances = new Map<string, Ajv2020>();
@@ -28,8 +29,6 @@ function closeObjects(node: unknown): unknown {
   return copy;
 }
 
-/** OpenAPI keywords that are annotations, not JSON Schema validation keywords. */
-const OPENAPI_ANNOTATIONS = ['discriminator', 'example', 'xml', 'externalDocs'];
 
 export function bundledSpec(api: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(projectRoot, 'generated', api, 'openapi.json'), 'utf8'));

@@ -2,6 +2,9 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../scripts/lib/apis.ts';
+import { pointerTokens } from '../../scripts/lib/openapi-json.ts';
+
+export { valueAt } from '../../scripts/lib/openapi-json.ts';
 
 export interface PositiveFixture {
   file: string;
@@ -36,19 +39,11 @@ function jsonFiles(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.json')).sort() : [];
 }
 
-export function valueAt(document: unknown, pointer: string): unknown {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce<any>((value, key) => (value === null || value === undefined ? undefined : value[key]), document);
-}
-
 /** RFC 6902 add / replace / remove on a deep copy. */
 export function applyPatch(document: unknown, operations: PatchOperation[], file: string): unknown {
   const result = structuredClone(document);
   for (const { op, path, value } of operations) {
-    const keys = path.split('/').slice(1).map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const keys = pointerTokens(path);
     const last = keys.pop();
     if (last === undefined) throw new Error(`${file}: patch path "${path}" points at the whole document`);
     let parent: any = result;

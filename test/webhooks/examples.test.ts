@@ -4,12 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadApis, projectRoot } from '../../scripts/lib/apis.ts';
+import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
 import { webhooksOf } from '../../scripts/steps/webhooks-model.ts';
 import { WebhookValidationError } from '../../runtime/webhooks.ts';
 
 type Json = Record<string, any>;
-const resolve = (spec: Json, node: Json): Json =>
-  node?.$ref ? resolve(spec, node.$ref.slice(2).split('/').reduce((at: Json, key: string) => at[key.replace(/~1/g, '/')], spec)) : node;
+const resolve = (spec: Json, node: Json): Json => resolveLocalRef(spec, node).value;
 
 const pushing = loadApis().flatMap((api) => {
   const spec = JSON.parse(readFileSync(join(projectRoot, 'generated', api.id, 'openapi.json'), 'utf8')) as Json;

@@ -1,0 +1,34 @@
+// Reading a bundled OpenAPI document as JSON: JSON pointers, local $refs, and the OpenAPI-only keywords that
+// JSON Schema validators must treat as annotations. Shared by the pipeline steps and the tests.
+
+/** OpenAPI schema keywords that are annotations, not JSON Schema validation keywords. */
+export const OPENAPI_ANNOTATIONS = ['discriminator', 'example', 'xml', 'externalDocs'];
+
+/** The unescaped tokens of a JSON pointer, with or without the leading `#`: `#/a~1b/c` -> ['a/b', 'c']. */
+export function pointerTokens(pointer: string): string[] {
+  const path = pointer.startsWith('#') ? pointer.slice(1) : pointer;
+  if (path === '') return [];
+  return path
+    .split('/')
+    .slice(1)
+    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** The value a JSON pointer names, or undefined when any step is missing. */
+export function valueAt(document: unknown, pointer: string): unknown {
+  return pointerTokens(pointer).reduce<any>((node, token) => (node === null || node === undefined ? undefined : node[token]), document);
+}
+
+/** Follows local `$ref`s (`#/...`) until a node without one; throws on a non-local, dangling or looping ref. */
+export function resolveLocalRef(document: unknown, node: unknown): { value: any; pointer?: string } {
+  let value: any = node;
+  let pointer: string | undefined;
+  for (let hops = 0; value && typeof value === 'object' && typeof value.$ref === 'string'; hops++) {
+    const ref: string = value.$ref;
+    if (!ref.startsWith('#/') || hops > 20) throw new Error(`cannot follow $ref ${ref}`);
+    pointer = ref;
+    value = valueAt(document, ref);
+    if (value === undefined) throw new Error(`$ref ${ref} points nowhere`);
+  }
+  return { value, pointer };
+}
