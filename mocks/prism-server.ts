@@ -1,45 +1,31 @@
-// One API's mock: a node:http server whose every answer comes from Prism (@stoplight/prism-http): routing,
-// request and security validation, examples, Prefer headers, callbacks. What this file adds is transport:
-// the vendor's base path (so production URLs work with only the origin swapped) and, on a rejected request,
-// Prism's own violation text written into the message field of the vendor's error envelope.
-import http, { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import https from 'node:https';
-import { isIP, Socket } from 'node:net';
+// One API's mock. The request path reads top-down: transport (target, body) -> faults -> routing -> Prism
+// (request and security validation, examples, Prefer) -> the sandbox (state, deliveries) -> the answer. Every
+// error, whoever finds it, is answered in the vendor's envelope (mocks/sandbox/errors.ts); nothing a client sends
+// makes this server answer 5xx or stop, unless a fault was asked for.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@stoplight/prism-core';
-import { createInstance, getHttpOperationsFromSpec, ProblemJsonError, type IHttpRequest, type IHttpConfig } from '@stoplight/prism-http';
+import { createInstance, getHttpOperationsFromSpec, type IHttpConfig, type IHttpRequest } from '@stoplight/prism-http';
+import type { IHttpOperation } from '@stoplight/types';
 import { getHttpConfigFromRequest } from '@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js';
+import { loadDeclaration } from './sandbox/declaration.ts';
+import { createErrorWriter, type Reason } from './sandbox/errors.ts';
+import { faultOf } from './sandbox/faults.ts';
+import { createRouter, type Route } from './sandbox/router.ts';
+import { headerSafe, parseBody, readBody, send, targetOf, MAX_BODY_BYTES } from './sandbox/transport.ts';
 
 export interface MockOptions {
   /** Bundled spec (generated/<api>/openapi.json). */
   specPath: string;
-  /** Called once per request with a short access-log line; omit for silence. */
+  /** The API's sandbox declaration (specs/<api>/sandbox.yaml); without it errors are problem+json. */
+  declarationPath?: string;
+  /** Called once per request, and once per callback attempt, with a short log line; omit for silence. */
   log?: (line: string) => void;
-  /** Let Prism fire callbacks at hosts other than loopback (off by default: samples name public hosts). */
+  /** Let deliveries go to hosts other than loopback (off by default: samples name public hosts). */
   allowRemoteCallbacks?: boolean;
-}
-
-const isLoopbackHost = (host: string) =>
-  host === 'localhost' || host.endsWith('.localhost') || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-
-/**
- * Prism fires callbacks (the VTN notification) with node-fetch over Node's global agents. The document's own
- * samples name public callback hosts, so by default the mock refuses to connect anywhere but loopback.
- */
-function restrictCallbacksToLoopback() {
-  for (const [module, Agent] of [[http, http.Agent], [https, https.Agent]] as const) {
-    type Connect = (options: { host?: string | null }, callback?: unknown) => unknown;
-    const agent = new Agent({ keepAlive: false }) as unknown as { createConnection: Connect };
-    const connect: Connect = agent.createConnection.bind(agent);
-    agent.createConnection = (options, callback) => {
-      const host = String(options.host ?? 'localhost').replace(/^\[|\]$/g, '');
-      if (isLoopbackHost(host)) return connect(options, callback);
-      const refused = new Socket();
-      process.nextTick(() => refused.destroy(new Error(`mock: callback to ${host} refused (loopback only; start with --remote-callbacks to allow)`)));
-      return refused;
-    };
-    (module as { globalAgent: unknown }).globalAgent = agent;
-  }
+  /** Share of requests (0 to 1) that get a random injected fault. */
+  faultShare?: number;
 }
 
 /** A Prism validation result; severity 0 is DiagnosticSeverity.Error. */
@@ -47,13 +33,10 @@ interface Violation {
   path?: (string | number)[];
   message: string;
   severity: number;
-  code?: string | number;
 }
 
-/** Error envelopes name their message field differently; the first of these found in the body is filled in. */
-const MESSAGE_FIELDS = ['msg', 'Message', 'message', 'detail'];
-const REJECTION_STATUSES = new Set([400, 401, 415, 422]);
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Statuses Prism answers for a request it rejects; their bodies are rewritten into the vendor's envelope. */
+const REJECTION_STATUSES = new Set([400, 401, 403, 404, 405, 406, 413, 415, 422]);
 
 /** Server base paths of the spec (`/cdb-open-api/v1`...), longest first, without trailing slash. */
 export function basePathsOf(spec: { servers?: { url: string }[] }): string[] {
@@ -85,13 +68,13 @@ function parameterNamesOf(spec: unknown): Map<string, string> {
   return names;
 }
 
-function describeViolation({ path = [], message }: Violation, parameterNames: Map<string, string>): { field: string; text: string } {
+function reasonOf({ path = [], message }: Violation, parameterNames: Map<string, string>): Reason {
   const segments = path.map(String);
   const location = segments[0];
   if (location === 'query' || location === 'header' || location === 'path') {
     if (segments[1]) {
       const declared = parameterNames.get(segments[1].toLowerCase()) ?? segments[1];
-      message = message.replace(new RegExp(`\\b${segments[1]}\\b`, 'g'), declared);
+      message = message.replace(new RegExp(`\\b${segments[1].replace(/[^\w]/g, '\\$&')}\\b`, 'g'), declared);
       segments[1] = declared;
     } else {
       // A missing required parameter: the name is only inside the message ("must have required property 'x'").
@@ -103,76 +86,19 @@ function describeViolation({ path = [], message }: Violation, parameterNames: Ma
       }
     }
   }
+  // The field as the vendor's `errors` maps name it (`resourceId`, `eventPayloadTypes.0`), without the location.
   const field = segments.slice(1).join('.') || segments[0] || 'request';
   return { field, text: segments.length > 1 ? `${segments.join('.')}: ${message}` : message };
 }
 
-/**
- * Puts Prism's violation text into the vendor envelope Prism picked from the spec: the message field, the HTTP
- * status of a problem body, and a problem body's `errors` map (field -> messages), keeping everything else.
- */
-function withViolations(body: unknown, statusCode: number, contentType: string, violations: Violation[], parameterNames: Map<string, string>): unknown {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
-  const described = violations.filter((violation) => violation.severity === 0).map((v) => describeViolation(v, parameterNames));
-  if (described.length === 0) return body;
-  const envelope = { ...(body as Record<string, unknown>) };
-  const isProblem = /problem\+json/i.test(contentType);
-  const field = MESSAGE_FIELDS.find((name) => name in envelope) ?? (isProblem ? 'detail' : undefined);
-  if (field) envelope[field] = `${statusCode === 401 ? 'Unauthorized' : 'Invalid request'}: ${described.map((d) => d.text).join('; ')}`;
-  if (isProblem && 'status' in envelope) envelope.status = statusCode;
-  if (isProblem && envelope.errors && typeof envelope.errors === 'object' && !Array.isArray(envelope.errors)) {
-    const errors: Record<string, string[]> = {};
-    for (const { field: name, text } of described) (errors[name] ??= []).push(text);
-    envelope.errors = errors;
-  }
-  return envelope;
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer | null> {
-  if (request.headers['content-length'] === '0') return Promise.resolve(null);
-  if (request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined) {
-    return Promise.resolve(null);
-  }
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) reject(new Error(`request body over ${MAX_BODY_BYTES} bytes`));
-      else chunks.push(chunk);
-    });
-    request.on('end', () => resolveBody(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
-
-function parseBody(raw: Buffer | null, contentType: string | undefined): { body: unknown; error?: string } {
-  if (raw === null) return { body: undefined };
-  const text = raw.toString('utf8');
-  if (/^application\/([\w.+-]*\+)?json/i.test(contentType ?? '')) {
-    try {
-      return { body: JSON.parse(text) };
-    } catch (error) {
-      return { body: text, error: `Request body is not valid JSON (${(error as Error).message})` };
-    }
-  }
-  return { body: text };
-}
-
-function queryOf(searchParams: URLSearchParams): Record<string, string | string[]> {
+function queryOf(search: string): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = {};
+  const searchParams = new URLSearchParams(search);
   for (const key of new Set(searchParams.keys())) {
     const values = searchParams.getAll(key);
     query[key] = values.length === 1 ? values[0]! : values;
   }
   return query;
-}
-
-function sendJson(reply: ServerResponse, statusCode: number, headers: Record<string, string>, body: unknown) {
-  const contentType = headers['content-type'] ?? headers['Content-type'] ?? headers['Content-Type'];
-  const payload = body === undefined ? '' : typeof body === 'string' && !/json/i.test(contentType ?? '') ? body : JSON.stringify(body);
-  reply.writeHead(statusCode, { ...headers, 'content-length': Buffer.byteLength(payload) });
-  reply.end(payload);
 }
 
 function setCorsHeaders(request: IncomingMessage, reply: ServerResponse) {
@@ -182,10 +108,21 @@ function setCorsHeaders(request: IncomingMessage, reply: ServerResponse) {
   reply.setHeader('Access-Control-Expose-Headers', '*');
 }
 
+const headerOf = (headers: Record<string, unknown> | undefined, name: string) =>
+  Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] as string | undefined;
+
 export async function createPrismMock(options: MockOptions): Promise<Server> {
-  if (!options.allowRemoteCallbacks) restrictCallbacksToLoopback();
   const spec = JSON.parse(readFileSync(options.specPath, 'utf8'));
-  const operations = await getHttpOperationsFromSpec(spec);
+  const declaration = loadDeclaration(options.declarationPath);
+  let errorAnswer: ReturnType<typeof createErrorWriter>;
+  try {
+    errorAnswer = createErrorWriter(spec, declaration.errors);
+  } catch (error) {
+    throw new Error(`${options.declarationPath}: ${(error as Error).message}`);
+  }
+  // Deliveries (the VTN's callback included) are the sandbox's, sent only for requests that succeeded.
+  const operations: IHttpOperation[] = (await getHttpOperationsFromSpec(spec)).map((operation) => ({ ...operation, callbacks: [] }));
+  const router = createRouter(spec);
   const basePaths = basePathsOf(spec);
   const parameterNames = parameterNamesOf(spec);
   const logger = createLogger('MOCK', { level: 'silent' });
@@ -193,7 +130,7 @@ export async function createPrismMock(options: MockOptions): Promise<Server> {
   const config: IHttpConfig = {
     mock: { dynamic: false },
     validateRequest: true,
-    validateResponse: true,
+    validateResponse: false,
     checkSecurity: true,
     errors: false,
     upstreamProxy: undefined,
@@ -201,54 +138,102 @@ export async function createPrismMock(options: MockOptions): Promise<Server> {
   };
   const prism = createInstance(config, { logger });
 
-  async function handle(request: IncomingMessage, reply: ServerResponse) {
-    const started = performance.now();
+  function answerError(reply: ServerResponse, status: number, reasons: Reason[], route?: Route, extraHeaders: Record<string, string> = {}) {
+    const { contentType, body } = errorAnswer(status, reasons, route?.operation);
+    const headers: Record<string, string> = { 'content-type': contentType, ...extraHeaders };
+    if (status === 401) headers['WWW-Authenticate'] = router.challengeOf(route);
+    send(reply, status, headers, body);
+  }
+
+  async function handle(request: IncomingMessage, reply: ServerResponse, note: (text: string) => void) {
     setCorsHeaders(request, reply);
-    if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
+    const method = (request.method ?? 'GET').toUpperCase();
+    if (method === 'OPTIONS' && request.headers['access-control-request-method']) {
       reply.setHeader('Access-Control-Allow-Methods', String(request.headers['access-control-request-method']));
       reply.writeHead(204, { 'content-length': 0 }).end();
       return;
     }
-    const url = new URL(request.url ?? '/', 'http://mock');
-    const { body, error: bodyError } = parseBody(await readBody(request), request.headers['content-type']);
+    const target = targetOf(request.url);
+    const fault = faultOf(request.headers.prefer, options.faultShare);
+    if (fault.delayMs > 0) await sleep(fault.delayMs);
+    if (fault.fault === 'reset') {
+      note('fault: connection reset');
+      request.socket.destroy();
+      return;
+    }
+    const path = stripBasePath(target.path, basePaths);
+    const match = target.invalid ? undefined : router.match(method, path);
+    const route = match?.kind === 'ok' ? match.route : undefined;
+    if (fault.invalid) return answerError(reply, 400, [{ field: 'header.Prefer', text: fault.invalid }], route);
+    if (typeof fault.fault === 'number') {
+      note(`fault: ${fault.fault}`);
+      return answerError(reply, fault.fault, [{ text: `fault injected on request (Prefer: fault=${fault.fault}, a sandbox extension)` }], route);
+    }
+    if (target.invalid) return answerError(reply, 400, [{ field: 'path', text: target.invalid }]);
+
+    const received = await readBody(request);
+    if (received.kind === 'aborted') return;
+    if (received.kind === 'too-large') {
+      return answerError(reply, 413, [{ field: 'body', text: `body: larger than the sandbox's limit of ${MAX_BODY_BYTES} bytes` }], route, { connection: 'close' });
+    }
+    if (!match || match.kind === 'no-path') return answerError(reply, 404, [{ field: 'path', text: `path: no operation at ${target.path}` }]);
+    if (match.kind === 'no-method') {
+      return answerError(reply, 405, [{ field: 'method', text: `method: ${method} is not allowed on ${target.path}; allowed: ${match.allowed.join(', ')}` }], undefined, {
+        Allow: match.allowed.join(', '),
+      });
+    }
+
+    const parsed = parseBody(received.kind === 'body' ? received.bytes : undefined, request.headers['content-type']);
+    const headers = { ...(request.headers as Record<string, string>) };
+    if (fault.remainingPrefer) headers.prefer = fault.remainingPrefer;
+    else delete headers.prefer;
     const input: IHttpRequest = {
-      method: (request.method ?? 'GET').toLowerCase() as IHttpRequest['method'],
-      url: { path: stripBasePath(url.pathname, basePaths), query: queryOf(url.searchParams) },
-      headers: request.headers as Record<string, string>,
-      body,
+      method: method.toLowerCase() as IHttpRequest['method'],
+      url: { path, query: queryOf(target.search) },
+      headers,
+      body: parsed.body,
     };
     // Prefer: code=, example=, dynamic= (or __code... query parameters), parsed exactly as `prism mock` does.
     const preferences = getHttpConfigFromRequest(input);
-    const result =
-      preferences._tag === 'Left'
-        ? preferences
-        : await prism.request(input, operations, { ...config, mock: { ...config.mock, ...preferences.right } })();
-    if (result._tag === 'Left') {
-      const problem = result.left as ProblemJsonError & { additional?: { headers?: Record<string, string> } };
-      const status = problem.status ?? 500;
-      sendJson(reply, status, { 'content-type': 'application/problem+json', ...problem.additional?.headers }, ProblemJsonError.toProblemJson(problem));
-    } else {
-      const { output, validations } = result.right;
-      const violations = validations.input as unknown as Violation[];
-      if (bodyError) violations.unshift({ path: ['body'], message: bodyError, severity: 0 });
-      if (violations.length > 0) {
-        reply.setHeader('sl-violations', JSON.stringify(violations).slice(0, 8000));
-      }
-      const contentType = Object.entries(output.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
-      const answer = REJECTION_STATUSES.has(output.statusCode)
-        ? withViolations(output.body, output.statusCode, contentType, violations, parameterNames)
-        : output.body;
-      sendJson(reply, output.statusCode, output.headers ?? {}, answer);
+    if (preferences._tag === 'Left') {
+      return answerError(reply, 400, [{ field: 'header.Prefer', text: `header.Prefer: ${preferences.left.detail ?? preferences.left.message}` }], route);
     }
-    options.log?.(`${request.method} ${url.pathname}${url.search} -> ${reply.statusCode} (${Math.round(performance.now() - started)} ms)`);
+    const result = await prism.request(input, operations, { ...config, mock: { ...config.mock, ...preferences.right } })();
+    if (result._tag === 'Left') {
+      const problem = result.left as Error & { status?: number; detail?: string };
+      // A Prism 5xx here means it could not pick an answer (no 400 documented, a schema too complex): the request's fault.
+      const status = problem.status && problem.status < 500 ? problem.status : 400;
+      const reasons: Reason[] = parsed.invalid ? [{ field: 'body', text: parsed.invalid }] : [{ text: problem.detail || problem.message }];
+      return answerError(reply, status, reasons, route);
+    }
+    const { output, validations } = result.right;
+    const violations = (validations.input as unknown as Violation[]).filter((violation) => violation.severity === 0);
+    const reasons = violations.map((violation) => reasonOf(violation, parameterNames));
+    // Prism reports a media type it cannot take as a violation with code 415, then answers the documented 400.
+    const unsupportedMedia = violations.some((violation) => String((violation as { code?: unknown }).code) === '415');
+    if (parsed.invalid) reasons.unshift({ field: 'body', text: parsed.invalid });
+    if (reasons.length > 0) reply.setHeader('sl-violations', headerSafe(JSON.stringify(reasons)).slice(0, 8000));
+    const outputHeaders = { ...(output.headers ?? {}) } as Record<string, string>;
+    if (REJECTION_STATUSES.has(output.statusCode) && (reasons.length > 0 || output.statusCode === 401)) {
+      return answerError(reply, unsupportedMedia && output.statusCode === 400 ? 415 : output.statusCode, reasons, route);
+    }
+    if (output.statusCode === 401) outputHeaders['WWW-Authenticate'] = router.challengeOf(route);
+    if (!headerOf(outputHeaders, 'content-type') && output.body !== undefined) outputHeaders['content-type'] = 'application/json';
+    send(reply, output.statusCode, outputHeaders, output.body);
   }
 
   return createServer((request, reply) => {
-    handle(request, reply).catch((error: Error) => {
-      // A mock must never crash on a bad request: answer 500 in problem+json and keep serving.
-      if (!reply.headersSent) {
-        sendJson(reply, 500, { 'content-type': 'application/problem+json' }, { type: 'about:blank', title: 'Mock error', status: 500, detail: error.message });
-      } else reply.end();
-    });
+    const started = performance.now();
+    const notes: string[] = [];
+    const done = () =>
+      options.log?.(`${request.method} ${request.url} -> ${reply.statusCode}${notes.length ? ` (${notes.join(', ')})` : ''} ${Math.round(performance.now() - started)} ms`);
+    handle(request, reply, (text) => notes.push(text))
+      .catch((error: Error) => {
+        // Our own defect, not the client's: logged, answered, and the server keeps serving.
+        notes.push(`internal error: ${error.stack ?? error.message}`);
+        if (!reply.headersSent) answerError(reply, 500, [{ text: `the sandbox failed on this request: ${error.message}` }]);
+        else reply.destroy();
+      })
+      .finally(done);
   });
 }

@@ -1,14 +1,16 @@
 // `npm start`: bring generated/ and docs/ up to date, then serve every API's Prism mock and the reference site.
 // `npm run mock -- <id>`: serve one API's mock only.
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DOCS_PORT, FIRST_MOCK_PORT, loadApis, projectRoot, selectApis } from '../scripts/lib/apis.ts';
 import { createDocsServer } from './docs-server.ts';
 import { createPrismMock } from './prism-server.ts';
 
-const USAGE = `usage: npm start [-- --host H --port-base P --docs-port D --no-build --quiet --remote-callbacks]
-       npm run mock -- <api-id> [--host H --port P]`;
+const USAGE = `usage: npm start [-- --host H --port-base P --docs-port D --no-build --quiet --remote-callbacks --faults SHARE]
+       npm run mock -- <api-id> [--host H --port P]
+Port 0 (--port-base 0, --docs-port 0, --port 0) lets the system pick free ports; the table shows them.`;
 
 interface Listener {
   label: string;
@@ -56,6 +58,7 @@ async function main() {
       'no-build': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       'remote-callbacks': { type: 'boolean', default: false },
+      faults: { type: 'string', default: '0' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -65,8 +68,10 @@ async function main() {
   const selected = onlyId ? selectApis(apis, [onlyId]) : apis;
   const portBase = Number(values['port-base']);
   const docsPort = Number(values['docs-port']);
-  if (!Number.isInteger(portBase) || portBase < 1 || portBase > 65535) throw new Error(`--port-base: "${values['port-base']}" is not a port number`);
-  if (!Number.isInteger(docsPort) || docsPort < 1 || docsPort > 65535) throw new Error(`--docs-port: "${values['docs-port']}" is not a port number`);
+  const faultShare = Number(values.faults);
+  if (!(faultShare >= 0 && faultShare <= 1)) throw new Error(`--faults: "${values.faults}" is not a share from 0 to 1`);
+  if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65535) throw new Error(`--port-base: "${values['port-base']}" is not a port number`);
+  if (!Number.isInteger(docsPort) || docsPort < 0 || docsPort > 65535) throw new Error(`--docs-port: "${values['docs-port']}" is not a port number`);
 
   if (!values['no-build']) {
     const { build } = await import('../scripts/build.ts');
@@ -77,11 +82,13 @@ async function main() {
   const listeners: Listener[] = await Promise.all(
     selected.map(async (api) => ({
       label: api.id,
-      port: onlyId && values.port ? Number(values.port) : api.port - FIRST_MOCK_PORT + portBase,
+      port: onlyId && values.port ? Number(values.port) : portBase === 0 ? 0 : api.port - FIRST_MOCK_PORT + portBase,
       server: await createPrismMock({
         specPath: join(projectRoot, 'generated', api.id, 'openapi.json'),
+        declarationPath: join(projectRoot, api.specDir, 'sandbox.yaml'),
         log: log && ((line) => log(`[${api.id}] ${line}`)),
         allowRemoteCallbacks: values['remote-callbacks'],
+        faultShare,
       }),
     })),
   );
@@ -95,10 +102,13 @@ async function main() {
     throw error;
   }
 
+  // Port 0 asked the system for a free port: show the one it gave.
+  for (const listener of listeners) listener.port = (listener.server.address() as AddressInfo).port;
   const origin = (port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const rows = listeners.map(({ label, port }) => {
     const api = selected.find((candidate) => candidate.id === label);
-    return [label, origin(port), api && !onlyId ? `${origin(docsPort)}/${api.id}/` : ''];
+    const docs = listeners.find((listener) => listener.label === 'reference site');
+    return [label, origin(port), api && docs ? `${origin(docs.port)}/${api.id}/` : ''];
   });
   const widths = [0, 1, 2].map((column) => Math.max(...[['API', 'URL', 'Docs'], ...rows].map((row) => row[column]!.length)));
   for (const row of [['API', 'URL', 'Docs'], ...rows]) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
@@ -113,10 +123,13 @@ async function main() {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  // `npm start` runs us under `sh -c`, and sh does not pass npm's SIGTERM on: when our parent goes away,
-  // stop too rather than linger holding the ports.
+  // The npm scripts `exec` us, so our parent is npm itself: when it goes away (even by SIGKILL, which it cannot
+  // pass on), we are re-parented, notice within 250 ms, and stop rather than linger holding the ports.
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && stop('parent process exited'), 250).unref();
+  // A defect in a handler must not take down five mocks partner teams share: log it and keep serving.
+  process.on('uncaughtException', (error) => console.error(`mock: internal error (still serving): ${error.stack ?? error}`));
+  process.on('unhandledRejection', (error) => console.error(`mock: internal error (still serving): ${error instanceof Error ? error.stack : error}`));
 }
 
 main().catch((error) => {

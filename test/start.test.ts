@@ -10,14 +10,15 @@ import * as hanchuess from '../generated/hanchuess/client.ts';
 import * as vtn from '../generated/openadr3-vtn/client.ts';
 import * as redex from '../generated/redex/client.ts';
 
-// Away from the default ports so a developer's own `npm start` does not collide with the test.
-const PORT_BASE = 24010;
-const DOCS_PORT = 24000;
+// Port 0 everywhere: the system picks free ports and the banner tells which, so several checkouts can run this
+// test on one machine at once.
 const HOST = '127.0.0.1';
 const apis = loadApis();
-const mockOrigin = (id: string) => `http://${HOST}:${apis.find((api) => api.id === id)!.port - 4010 + PORT_BASE}`;
+const startArgs = ['start', '--', '--port-base', '0', '--docs-port', '0'];
+const origins = new Map<string, string>();
+const mockOrigin = (id: string) => origins.get(id)!;
 const swapOrigin = (productionBaseUrl: string, id: string) => mockOrigin(id) + new URL(productionBaseUrl).pathname.replace(/\/+$/, '');
-const startArgs = ['start', '--', '--port-base', String(PORT_BASE), '--docs-port', String(DOCS_PORT)];
+const portOf = (origin: string) => Number(new URL(origin).port);
 
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolveWait, reject) => {
@@ -45,6 +46,7 @@ let banner: string;
 beforeAll(async () => {
   server = spawn('npm', startArgs, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   banner = await waitForOutput(server, /Mocks ready/, 90_000);
+  for (const match of banner.matchAll(/^(\S+(?: site)?)\s+(http:\/\/127\.0\.0\.1:\d+)/gm)) origins.set(match[1]!, match[2]!);
 });
 
 afterAll(() => {
@@ -54,7 +56,7 @@ afterAll(() => {
 describe('npm start', () => {
   it('prints a table of every API, its URL and its docs link', () => {
     for (const api of apis) {
-      expect(banner).toMatch(new RegExp(`${api.id}\\s+${mockOrigin(api.id)}\\s+http://${HOST}:${DOCS_PORT}/${api.id}/`));
+      expect(banner).toMatch(new RegExp(`${api.id}\\s+http://${HOST}:\\d+\\s+${origins.get('reference site')}/${api.id}/`));
     }
   });
 
@@ -169,34 +171,84 @@ describe('npm start', () => {
   });
 
   it('serves the reference site', async () => {
-    const page = await fetch(`http://${HOST}:${DOCS_PORT}/redex/`);
+    const page = await fetch(`${origins.get('reference site')}/redex/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
   });
 
   it('a second npm start fails at once, naming the port that is taken', () => {
     const started = Date.now();
-    const second = spawnSync('npm', [...startArgs, '--no-build'], { cwd: projectRoot, encoding: 'utf8', timeout: 60_000 });
+    const taken = portOf(mockOrigin('hanchuess'));
+    const second = spawnSync('npm', ['start', '--', '--port-base', String(taken), '--docs-port', '0', '--no-build'], { cwd: projectRoot, encoding: 'utf8', timeout: 60_000 });
     expect(second.status).toBe(1);
-    expect(second.stderr).toMatch(new RegExp(`port (${PORT_BASE}|${DOCS_PORT}|${PORT_BASE + 1}|${PORT_BASE + 2}|${PORT_BASE + 3}|${PORT_BASE + 4}) \\(.+\\) is already in use`));
+    expect(second.stderr).toMatch(new RegExp(`port ${taken} \\(hanchuess\\) is already in use`));
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
-  it('SIGTERM stops everything: every port is free and no process is left', async () => {
+  it('a malformed URL on the reference site gets 400 and every server keeps serving', async () => {
+    expect((await fetch(`${origins.get('reference site')}/%E0%A4%A`)).status).toBe(400);
+    expect((await fetch(`${origins.get('reference site')}/redex/`)).status).toBe(200);
+    expect((await fetch(`${mockOrigin('redex')}/public/v2/no-such-thing`, { headers: { Authorization: 'Bearer t' } })).status).toBe(404);
+  });
+
+  it('SIGTERM stops everything: every port is free and no process it started is left', async () => {
+    const started = [server.pid!, ...descendantsOf(server.pid!)];
+    expect(started.length).toBeGreaterThan(1);
     server.kill('SIGTERM');
-    const ports = [...apis.map((api) => api.port - 4010 + PORT_BASE), DOCS_PORT];
-    const deadline = Date.now() + 10_000;
-    const leftoverProcesses = () => spawnSync('pgrep', ['-f', `port-base ${PORT_BASE}`], { encoding: 'utf8' }).stdout.trim();
-    let open = ports;
-    let leftovers = '';
-    // Ports close before the process exits; wait (bounded) for both.
-    while (Date.now() < deadline) {
-      open = (await Promise.all(ports.map(async (port) => ((await portIsOpen(port, HOST)) ? port : 0)))).filter(Boolean);
-      leftovers = leftoverProcesses();
-      if (open.length === 0 && leftovers === '') break;
-      await new Promise((wait) => setTimeout(wait, 100));
-    }
+    const ports = [...origins.values()].map(portOf);
+    const { open, alive } = await waitUntilGone(ports, started, 10_000);
     expect(open).toEqual([]);
-    expect(leftovers).toBe('');
+    expect(alive).toEqual([]);
+  });
+
+  it('SIGKILL of the npm process: the server notices within 2 s, exits and frees every port', async () => {
+    const killed = spawn('npm', [...startArgs, '--no-build', '--quiet'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = await waitForOutput(killed, /Mocks ready/, 60_000);
+    const ports = [...output.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1]));
+    expect(ports.length).toBeGreaterThanOrEqual(6);
+    const children = descendantsOf(killed.pid!);
+    expect(children.length).toBeGreaterThan(0);
+    const killedAt = Date.now();
+    killed.kill('SIGKILL');
+    const { open, alive } = await waitUntilGone(ports, children, 2_000);
+    expect({ open, alive, withinMs: 2_000 }).toEqual({ open: [], alive: [], withinMs: 2_000 });
+    expect(Date.now() - killedAt).toBeLessThanOrEqual(2_500);
   });
 });
+
+/** The process ids below `pid` (children, grandchildren...), read from `ps`: only processes this test started. */
+function descendantsOf(pid: number): number[] {
+  const table = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout;
+  const children = new Map<number, number[]>();
+  for (const line of table.trim().split('\n')) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    children.set(parent!, [...(children.get(parent!) ?? []), child!]);
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length) for (const child of children.get(queue.shift()!) ?? []) found.push(child), queue.push(child);
+  return found;
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Waits (bounded) until no port accepts connections and none of the processes lives; returns what is left. */
+async function waitUntilGone(ports: number[], pids: number[], timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  let open = ports;
+  let alive = pids;
+  while (Date.now() < deadline) {
+    open = (await Promise.all(ports.map(async (port) => ((await portIsOpen(port, HOST)) ? port : 0)))).filter(Boolean);
+    alive = pids.filter(isAlive);
+    if (open.length === 0 && alive.length === 0) break;
+    await new Promise((wait) => setTimeout(wait, 50));
+  }
+  return { open, alive };
+}

@@ -1,7 +1,7 @@
 // Starts one API's real Prism mock (mocks/prism-server.ts) on a free loopback port for a test file.
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { projectRoot } from '../../scripts/lib/apis.ts';
+import { loadApis, projectRoot } from '../../scripts/lib/apis.ts';
 import { createPrismMock } from '../../mocks/prism-server.ts';
 
 export interface RunningMock {
@@ -13,7 +13,12 @@ export interface RunningMock {
 }
 
 export async function startMock(api: string): Promise<RunningMock> {
-  const server = await createPrismMock({ specPath: join(projectRoot, 'generated', api, 'openapi.json') });
+  const entry = loadApis().find((candidate) => candidate.id === api);
+  if (!entry) throw new Error(`startMock: unknown API id "${api}"`);
+  const server = await createPrismMock({
+    specPath: join(projectRoot, 'generated', api, 'openapi.json'),
+    declarationPath: join(projectRoot, entry.specDir, 'sandbox.yaml'),
+  });
   await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
