@@ -183,6 +183,14 @@ function reasonOf(error: unknown): string {
   return failure.message || failure.errors?.map((inner) => inner.message).join('; ') || failure.code || String(error);
 }
 
+const safeDecode = (path: string) => {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+};
+
 /** JSON that is safe in an HTTP header: every character beyond ASCII escaped (Node throws on non-Latin-1). */
 export function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -326,7 +334,7 @@ export async function createValidatingProxy(options: ProxyOptions): Promise<Vali
     const { validations } = result.right;
     const violations: ProxyViolation[] = [];
     if (!routed) {
-      violations.push({ operation, location: ['request'], field: 'request', reason: `no operation in the spec for ${method} ${specPath}`, severity: 'Warning' });
+      violations.push({ operation, location: ['request'], field: 'request', reason: `no operation in the spec for ${method} ${safeDecode(specPath)}`, severity: 'Warning' });
     }
     if (parsedRequest.error) violations.push(describe(operation, 'request', { path: ['body'], message: parsedRequest.error, severity: 0 }));
     for (const diagnostic of validations.input as Diagnostic[]) {

@@ -38,7 +38,7 @@ export function sendsBearer(spec: OpenApiBundle, webhook: Webhook): boolean {
   const requirements = (webhook.operation.security ?? []) as Record<string, unknown>[];
   return requirements.some((requirement) =>
     Object.keys(requirement).some((name) => {
-      const scheme = schemes[name] && (resolveLocalRef(spec, schemes[name]).value as Json);
+      const scheme: Json | undefined = schemes[name] ? (resolveLocalRef(spec, schemes[name]).value as Json) : undefined;
       return scheme?.type === 'http' && String(scheme.scheme).toLowerCase() === 'bearer';
     }),
   );

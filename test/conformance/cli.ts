@@ -1,0 +1,90 @@
+// Runs the conformance CLIs as a partner would (`node --import tsx scripts/<name>.ts`, what the npm scripts run),
+// and small loopback servers for them to talk to, all on ports the system picks.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { projectRoot } from '../../scripts/lib/apis.ts';
+
+export interface Running {
+  child: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** Resolves when `pattern` appears in the output; rejects on exit or timeout. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+export function runScript(script: string, args: string[]): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk;
+    listeners.forEach((listener) => listener());
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitFor(pattern, timeoutMs = 30_000) {
+      return new Promise((resolveWait, reject) => {
+        const check = () => {
+          const match = pattern.exec(output);
+          if (match) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            resolveWait(match);
+          }
+        };
+        const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+        listeners.add(check);
+        exited.then((code) => {
+          if (listeners.delete(check)) {
+            clearTimeout(timer);
+            reject(new Error(`${script} exited with ${code} before ${pattern}:\n${output}`));
+          }
+        });
+        check();
+      });
+    },
+  };
+}
+
+/** Runs a CLI to completion. */
+export async function runToEnd(script: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  const running = runScript(script, args);
+  const code = await running.exited;
+  return { code, output: running.output() };
+}
+
+export interface LocalServer {
+  server: Server;
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** A node:http server on 127.0.0.1, port 0; the handler gets the raw body. */
+export async function startServer(handler: (request: IncomingMessage, body: Buffer, reply: ServerResponse) => void | Promise<void>): Promise<LocalServer> {
+  const server = createServer(async (request, reply) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    await handler(request, Buffer.concat(chunks), reply);
+  });
+  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  return {
+    server,
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolveClose) => {
+        server.closeAllConnections();
+        server.close(() => resolveClose());
+      }),
+  };
+}
