@@ -489,7 +489,8 @@ function rules(): Json {
 
 /** Every change between two bundled OpenAPI documents, classified for our users. */
 export function classifyChanges(before: Json, after: Json): Change[] {
-  const { diffs } = apiCompare(before, after, { rules: rules() as any }) as { diffs: LibDiff[] };
+  // The library may normalize the documents it is given in place; it gets copies, the policy reads the originals.
+  const { diffs } = apiCompare(structuredClone(before), structuredClone(after), { rules: rules() as any }) as { diffs: LibDiff[] };
   const classifier = new Classifier(before, after);
   for (const diff of diffs) classifier.classify(diff);
   const order: Record<Level, number> = { breaking: 0, 'non-breaking': 1, annotation: 2 };
