@@ -50,7 +50,7 @@ export interface ValidatingProxy {
   stats: Map<string, OperationStats>;
 }
 
-type Diagnostic = { path?: (string | number)[]; message: string; severity: number; code?: string | number };
+type Diagnostic = { path?: (string | number)[]; message: string; severity: number; code?: string | number; tags?: string[] };
 
 const SEVERITIES = ['Error', 'Warning', 'Information', 'Hint'] as const;
 // Connection-level headers (RFC 9110 7.6.1): they describe one hop, so they are not forwarded either way.
@@ -239,8 +239,11 @@ export async function createValidatingProxy(options: ProxyOptions): Promise<Vali
     }
     const rest = formatPath(tokens.slice(1));
     const location = [side, ...tokens];
-    // Prism's security failure has no path; "security" says where to look.
-    if (tokens.length === 0 && diagnostic.code === 401) tokens.push('security');
+    // Prism's security failure has no path; "security" says where to look, its tags what was expected.
+    if (tokens.length === 0 && diagnostic.code === 401) {
+      tokens.push('security');
+      if (diagnostic.tags?.length) reason += ` (expected ${diagnostic.tags.join(' or ')})`;
+    }
     const field = [side, tokens[0] ? `${tokens[0]}${rest ? (rest.startsWith('[') ? rest : `.${rest}`) : ''}` : ''].filter(Boolean).join(' ');
     return {
       operation,
