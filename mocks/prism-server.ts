@@ -13,6 +13,11 @@ import { loadDeclaration } from './sandbox/declaration.ts';
 import { createErrorWriter, type Reason } from './sandbox/errors.ts';
 import { faultOf } from './sandbox/faults.ts';
 import { createRouter, type Route } from './sandbox/router.ts';
+import { createControl } from './sandbox/control.ts';
+import { createDeliveries, type Deliveries, type DeliveryDeclaration } from './sandbox/deliveries.ts';
+import { createState, type Change, type SandboxState, type StateDeclaration } from './sandbox/state.ts';
+import { tenantOf } from './sandbox/store.ts';
+import { createResponseValidator } from './sandbox/validate.ts';
 import { headerSafe, parseBody, readBody, send, targetOf, MAX_BODY_BYTES } from './sandbox/transport.ts';
 
 export interface MockOptions {
@@ -26,7 +31,23 @@ export interface MockOptions {
   allowRemoteCallbacks?: boolean;
   /** Share of requests (0 to 1) that get a random injected fault. */
   faultShare?: number;
+  /** Id source and clock of the state layer (deterministic tests). */
+  ids?: () => string;
+  clock?: () => Date;
+  /** Told of every change the partner's requests make to the state. */
+  onChange?: (change: Change) => void;
+  /** Waits between delivery attempts (default 1, 2, 4, 8 s) and the per-attempt timeout (default 5 s). */
+  retryDelaysMs?: number[];
+  attemptTimeoutMs?: number;
 }
+
+/** The state and deliveries behind a running mock, for `npm start` (state file, --emit-every) and tests. */
+export interface Sandbox {
+  state: SandboxState;
+  deliveries: Deliveries;
+}
+
+export type MockServer = Server & { sandbox: Sandbox };
 
 /** A Prism validation result; severity 0 is DiagnosticSeverity.Error. */
 interface Violation {
@@ -111,7 +132,7 @@ function setCorsHeaders(request: IncomingMessage, reply: ServerResponse) {
 const headerOf = (headers: Record<string, unknown> | undefined, name: string) =>
   Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] as string | undefined;
 
-export async function createPrismMock(options: MockOptions): Promise<Server> {
+export async function createPrismMock(options: MockOptions): Promise<MockServer> {
   const spec = JSON.parse(readFileSync(options.specPath, 'utf8'));
   const declaration = loadDeclaration(options.declarationPath);
   let errorAnswer: ReturnType<typeof createErrorWriter>;
@@ -123,6 +144,21 @@ export async function createPrismMock(options: MockOptions): Promise<Server> {
   // Deliveries (the VTN's callback included) are the sandbox's, sent only for requests that succeeded.
   const operations: IHttpOperation[] = (await getHttpOperationsFromSpec(spec)).map((operation) => ({ ...operation, callbacks: [] }));
   const router = createRouter(spec);
+  let state: SandboxState;
+  let deliveries: Deliveries;
+  try {
+    state = createState(spec, declaration as StateDeclaration, { ids: options.ids, clock: options.clock });
+    deliveries = createDeliveries(spec, (declaration.deliveries ?? {}) as Record<string, DeliveryDeclaration>, state, {
+      log: options.log,
+      allowRemote: options.allowRemoteCallbacks,
+      retryDelaysMs: options.retryDelaysMs,
+      attemptTimeoutMs: options.attemptTimeoutMs,
+    });
+  } catch (error) {
+    throw new Error(`${options.declarationPath}: ${(error as Error).message}`);
+  }
+  const control = createControl(spec, state, deliveries, router.challengeOf());
+  const responseErrors = createResponseValidator(spec);
   const basePaths = basePathsOf(spec);
   const parameterNames = parameterNamesOf(spec);
   const logger = createLogger('MOCK', { level: 'silent' });
@@ -138,8 +174,8 @@ export async function createPrismMock(options: MockOptions): Promise<Server> {
   };
   const prism = createInstance(config, { logger });
 
-  function answerError(reply: ServerResponse, status: number, reasons: Reason[], route?: Route, extraHeaders: Record<string, string> = {}) {
-    const { contentType, body } = errorAnswer(status, reasons, route?.operation);
+  function answerError(reply: ServerResponse, status: number, reasons: Reason[], route?: Route, extraHeaders: Record<string, string> = {}, message?: string) {
+    const { contentType, body } = errorAnswer(status, reasons, route?.operation, message);
     const headers: Record<string, string> = { 'content-type': contentType, ...extraHeaders };
     if (status === 401) headers['WWW-Authenticate'] = router.challengeOf(route);
     send(reply, status, headers, body);
@@ -154,6 +190,14 @@ export async function createPrismMock(options: MockOptions): Promise<Server> {
       return;
     }
     const target = targetOf(request.url);
+    if (target.path.startsWith('/_sandbox/') && !target.invalid) {
+      const received = await readBody(request);
+      if (received.kind === 'aborted') return;
+      if (received.kind === 'too-large') return send(reply, 413, { 'content-type': 'application/problem+json', connection: 'close' }, { title: 'Payload Too Large', status: 413, detail: `body: larger than ${MAX_BODY_BYTES} bytes` });
+      const parsed = parseBody(received.kind === 'body' ? received.bytes : undefined, request.headers['content-type'] ?? 'application/json');
+      const answer = await control(method, target.path, request.headers.authorization, parsed.body, parsed.invalid);
+      return send(reply, answer.status, answer.headers, answer.body);
+    }
     const fault = faultOf(request.headers.prefer, options.faultShare);
     if (fault.delayMs > 0) await sleep(fault.delayMs);
     if (fault.fault === 'reset') {
@@ -218,11 +262,42 @@ export async function createPrismMock(options: MockOptions): Promise<Server> {
       return answerError(reply, unsupportedMedia && output.statusCode === 400 ? 415 : output.statusCode, reasons, route);
     }
     if (output.statusCode === 401) outputHeaders['WWW-Authenticate'] = router.challengeOf(route);
+    const fixedAnswer = preferences.right.code !== undefined || preferences.right.exampleKey !== undefined || preferences.right.dynamic !== undefined;
+    if (route && !fixedAnswer && output.statusCode >= 200 && output.statusCode < 300) {
+      // The sandbox answers from the tenant's state where the declaration covers the operation.
+      const stateRequest = { route, query: input.url.query ?? {}, body: parsed.body, tenant: tenantOf(request.headers.authorization) ?? 'anonymous' };
+      let answer = state.handle(stateRequest);
+      if (answer?.kind === 'answer' && answer.deliver && answer.subject) {
+        // The vendor delivers to the item first (HanChuESS's test), then answers it as it now stands.
+        const { webhook, example, onDelivered } = answer.deliver;
+        const subject = answer.subject;
+        await deliveries.trigger(stateRequest.tenant, webhook, undefined, {
+          item: subject,
+          exampleName: example,
+          onDelivered: () => (Object.assign(subject, onDelivered ?? {}), state.store.changed()),
+        });
+        answer = state.handle(stateRequest);
+      }
+      if (answer?.kind === 'error') return answerError(reply, answer.status, answer.reasons, route, {}, answer.message);
+      if (answer?.kind === 'answer') {
+        const problems = responseErrors(route, answer.status, answer.body);
+        if (problems.length) {
+          note(`answer breaks the spec: ${problems.join('; ')}`);
+          reply.setHeader('x-sandbox-response-violations', headerSafe(problems.join('; ')).slice(0, 4000));
+        }
+        if (answer.change) {
+          deliveries.onChange(answer.change.tenant, answer.change.collection, answer.change.action, answer.change.item);
+          options.onChange?.(answer.change);
+        }
+        const headers: Record<string, string> = { 'content-type': headerOf(outputHeaders, 'content-type') ?? 'application/json' };
+        return send(reply, answer.status, answer.body === undefined ? {} : headers, answer.body);
+      }
+    }
     if (!headerOf(outputHeaders, 'content-type') && output.body !== undefined) outputHeaders['content-type'] = 'application/json';
     send(reply, output.statusCode, outputHeaders, output.body);
   }
 
-  return createServer((request, reply) => {
+  const server = createServer((request, reply) => {
     const started = performance.now();
     const notes: string[] = [];
     const done = () =>
@@ -236,4 +311,5 @@ export async function createPrismMock(options: MockOptions): Promise<Server> {
       })
       .finally(done);
   });
+  return Object.assign(server, { sandbox: { state, deliveries } });
 }

@@ -77,12 +77,13 @@ export function createErrorWriter(spec: Spec, declaration: ErrorEnvelopeDeclarat
     example: { type: 'about:blank', title: 'Error', status: 500, detail: '' },
   };
 
-  return function errorAnswer(status: number, reasons: Reason[], operation?: OperationObject): ErrorAnswer {
+  /** `message` replaces the composed one (an operation's declared 404 text, in the vendor's words). */
+  return function errorAnswer(status: number, reasons: Reason[], operation?: OperationObject, message?: string): ErrorAnswer {
     const own = operation?.responses?.[String(status)] ?? operation?.responses?.[`${String(status)[0]}XX`];
     const template = pickMedia(spec, own, declaration?.mediaType ?? apiTemplate.contentType) ?? apiTemplate;
     const body = structuredClone(template.example) as Record<string, unknown>;
     setAt(body, envelope.status, status);
-    setAt(body, envelope.message, messageOf(status, reasons));
+    setAt(body, envelope.message, message ?? messageOf(status, reasons));
     if (envelope.title) setAt(body, envelope.title, STATUS_CODES[status] ?? 'Error');
     for (const pointer of envelope.omit ?? []) removeAt(body, pointer);
     if (envelope.fieldErrors) {

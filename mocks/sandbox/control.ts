@@ -1,0 +1,121 @@
+// The control API beside each mock, under /_sandbox/ (outside every vendor base path; after WireMock's
+// /__admin): reset, state, events, deliveries. It takes the API's own credentials, so each partner team acts on
+// its own tenant. Errors are problem+json: this API is the sandbox's, not the vendor's.
+import { STATUS_CODES } from 'node:http';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { OPENAPI_ANNOTATIONS } from '../../scripts/lib/openapi-json.ts';
+import { TriggerError, type Deliveries } from './deliveries.ts';
+import type { SandboxState } from './state.ts';
+import { tenantOf, type StoredItem, type TenantState } from './store.ts';
+
+export interface ControlAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+type Json = Record<string, any>;
+
+const ENDPOINTS: Record<string, string[]> = {
+  '/_sandbox/reset': ['POST'],
+  '/_sandbox/state': ['GET', 'PUT'],
+  '/_sandbox/events': ['POST'],
+  '/_sandbox/deliveries': ['GET'],
+};
+
+const problem = (status: number, detail: string, extra: Record<string, string> = {}, errors?: Record<string, string[]>): ControlAnswer => ({
+  status,
+  headers: { 'content-type': 'application/problem+json', ...extra },
+  body: { type: 'about:blank', title: STATUS_CODES[status], status, detail, ...(errors ? { errors } : {}) },
+});
+
+/** The tenant's state as the control API shows it: a list per collection, or per parent for parented ones. */
+export function stateView(state: SandboxState, tenant: TenantState): Json {
+  const view: Json = {};
+  for (const name of Object.keys(state.collections)) {
+    const items = tenant[name] ?? [];
+    if (state.collections[name]!.seed?.parent !== undefined || items.some((stored) => stored.parent !== undefined)) {
+      const byParent: Record<string, Json[]> = {};
+      for (const stored of items) (byParent[stored.parent ?? ''] ??= []).push(stored.item);
+      view[name] = byParent;
+    } else view[name] = items.map((stored) => stored.item);
+  }
+  return view;
+}
+
+export function createControl(spec: Json, state: SandboxState, deliveries: Deliveries, challenge: string) {
+  const scheme = challenge.split(' ')[0]!.toLowerCase();
+  const ajv = new Ajv2020({ strict: false, allErrors: false });
+  addFormats.default(ajv);
+  for (const keyword of OPENAPI_ANNOTATIONS) if (!ajv.getKeyword(keyword)) ajv.addKeyword(keyword);
+  ajv.addSchema({ ...spec, $id: 'control-bundle' }, 'control-bundle');
+  const itemValidators = new Map<string, ValidateFunction>();
+  const validatorOf = (schemaName: string) =>
+    itemValidators.get(schemaName) ?? itemValidators.set(schemaName, ajv.compile({ $ref: `control-bundle#/components/schemas/${schemaName}` })).get(schemaName)!;
+
+  /** A full replacement of the tenant's state from the shape `GET /_sandbox/state` answers; 400 names the field. */
+  function parseState(body: unknown): TenantState | ControlAnswer {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return problem(400, 'body: must be an object of collections (the shape GET /_sandbox/state answers)');
+    const next: TenantState = {};
+    for (const [name, value] of Object.entries(body as Json)) {
+      const collection = state.collections[name];
+      if (!collection) return problem(400, `body.${name}: no such collection; this sandbox keeps ${Object.keys(state.collections).join(', ')}`);
+      const entries: [string | undefined, unknown][] = Array.isArray(value)
+        ? value.map((item) => [undefined, item])
+        : value && typeof value === 'object'
+          ? Object.entries(value as Json).flatMap(([parent, items]) => (Array.isArray(items) ? items.map((item) => [parent, item] as [string, unknown]) : [[parent, null] as [string, unknown]]))
+          : [[undefined, null]];
+      const stored: StoredItem[] = [];
+      for (const [index, [parent, item]] of entries.entries()) {
+        const where = `body.${name}${parent !== undefined ? `.${parent}` : ''}[${index}]`;
+        if (!item || typeof item !== 'object' || Array.isArray(item)) return problem(400, `${where}: must be an object`);
+        if (collection.schema) {
+          const validate = validatorOf(collection.schema);
+          if (!validate(item)) {
+            const error = validate.errors![0]!;
+            return problem(400, `${where}${error.instancePath.replace(/\//g, '.')}: ${error.message}`);
+          }
+        }
+        stored.push({ parent, item: item as Json });
+      }
+      next[name] = stored;
+    }
+    for (const name of Object.keys(state.collections)) next[name] ??= [];
+    return next;
+  }
+
+  return async function handle(method: string, path: string, authorization: string | undefined, body: unknown, bodyInvalid?: string): Promise<ControlAnswer> {
+    const methods = ENDPOINTS[path];
+    if (!methods) return problem(404, `path: no sandbox endpoint ${path}; there are ${Object.keys(ENDPOINTS).join(', ')}`);
+    if (!methods.includes(method)) return problem(405, `method: ${method} is not allowed on ${path}; allowed: ${methods.join(', ')}`, { Allow: methods.join(', ') });
+    const tenant = tenantOf(authorization);
+    if (!tenant || !tenant.startsWith(`${scheme}:`)) {
+      return problem(401, `header.Authorization: the control API takes this API's credentials (${challenge.split(' ')[0]}), to know whose sandbox to act on`, { 'WWW-Authenticate': challenge });
+    }
+    if (bodyInvalid) return problem(400, bodyInvalid);
+    const key = `${method} ${path}`;
+    if (key === 'POST /_sandbox/reset') {
+      deliveries.clearLog(tenant);
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.reset(tenant)) };
+    }
+    if (key === 'GET /_sandbox/state') return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.tenant(tenant)) };
+    if (key === 'PUT /_sandbox/state') {
+      const next = parseState(body);
+      if ('status' in next && 'headers' in next) return next as ControlAnswer;
+      state.store.replace(tenant, next as TenantState);
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.tenant(tenant)) };
+    }
+    if (key === 'GET /_sandbox/deliveries') return { status: 200, headers: { 'content-type': 'application/json' }, body: deliveries.log(tenant) };
+    // POST /_sandbox/events
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return problem(400, 'body: must be an object { "webhook": "<name>", "payload": { ... } }');
+    const { webhook, payload } = body as Json;
+    if (typeof webhook !== 'string') return problem(400, `webhook: required, one of ${deliveries.webhookNames().join(', ')}`, {}, { webhook: ['required'] });
+    try {
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: await deliveries.trigger(tenant, webhook, payload) };
+    } catch (error) {
+      if (error instanceof TriggerError) return problem(400, error.message, {}, { [error.field]: [error.message] });
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,274 @@
+// The vendor's side of the sandbox: events pushed to the partner's subscriptions. A delivery reads top-down:
+// trigger -> payload (example merged with overrides, validated) -> vendor-side effect -> matching subscribers ->
+// sign -> send -> log -> retry. Which webhook goes to which subscriber field is `deliveries` in sandbox.yaml.
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import { pointerTokens, valueAt } from '../../scripts/lib/openapi-json.ts';
+import { signatureHeaders } from './signing.ts';
+import type { SandboxState } from './state.ts';
+import { examplePayload, listWebhooks, mergePayload, validatePayload, type PayloadProblem, type Webhook } from './webhook-payloads.ts';
+
+type Json = Record<string, any>;
+
+export interface DeliveryDeclaration {
+  /** Collection whose items subscribe. */
+  subscribers: string;
+  /** Array field of a subscriber whose entries are the targets (the VTN's objectOperations, Bajie's eventSubscriptions). */
+  targets?: string;
+  /** Fields holding the URL, first non-empty wins, looked up on the target, then on the subscriber. */
+  url: string | string[];
+  /** Target field -> a payload pointer (`/objectType`; a `*` token steps into every array item) whose value it must hold, or a literal. */
+  match?: Record<string, unknown>;
+  /** A field value that matches every payload value (HanChuESS `events: ['*']`). */
+  wildcard?: string;
+  /** A match field that is absent or null matches everything (a Spark subscription without filters). */
+  absentMatchesAll?: boolean;
+  /** Target field holding a bearer token for `Authorization`. */
+  bearer?: string;
+  /** Header -> subscriber field, sent when set (HanChuESS `X-Api-Version` <- `version`). */
+  headers?: Record<string, string>;
+  /** What the vendor's event does to vendor-side state (a Spark event created, changed or removed). */
+  effect?: { collection: string; action: 'create' | 'update' | 'delete'; item: string };
+  /** The partner's own changes that send this webhook (the VTN notifies subscribers of SUBSCRIPTION objects). */
+  onChange?: { collection: string; operations: Record<'create' | 'update' | 'delete', string>; payload: Json };
+}
+
+export interface Attempt {
+  at: string;
+  status: number | null;
+  error: string | null;
+  ms: number;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  webhook: string;
+  subscription: string;
+  url: string;
+  request: { method: string; headers: Record<string, string>; body: string };
+  attempts: Attempt[];
+  state: 'delivering' | 'retrying' | 'delivered' | 'failed';
+}
+
+export interface DeliveryResult {
+  subscription: string;
+  url: string;
+  status: number | null;
+  attempts: number;
+  error: string | null;
+}
+
+export interface DeliveryOptions {
+  log?: (line: string) => void;
+  allowRemote?: boolean;
+  /** Waits before attempts 2..n; the sandbox's policy is 1, 2, 4 and 8 s (5 attempts in all). */
+  retryDelaysMs?: number[];
+  attemptTimeoutMs?: number;
+}
+
+export const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000];
+const LOG_LIMIT = 200;
+
+export class TriggerError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+const isLoopback = (host: string) => {
+  const bare = host.replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare.endsWith('.localhost') || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
+};
+
+/** Values at a JSON pointer where a `*` token steps into every array item (HanChuESS event types under data). */
+function payloadValues(payload: unknown, pointer: string): unknown[] {
+  let nodes: unknown[] = [payload];
+  for (const token of pointerTokens(pointer)) {
+    nodes = nodes.flatMap((node) => (token === '*' ? (Array.isArray(node) ? node : []) : node && typeof node === 'object' ? [(node as Json)[token]] : []));
+  }
+  return nodes.filter((value) => value !== undefined);
+}
+
+function substitute(template: unknown, values: Record<string, unknown>): unknown {
+  if (typeof template === 'string' && template.startsWith('$') && template.slice(1) in values) return structuredClone(values[template.slice(1)]);
+  if (Array.isArray(template)) return template.map((entry) => substitute(entry, values));
+  if (template && typeof template === 'object') return Object.fromEntries(Object.entries(template).map(([key, value]) => [key, substitute(value, values)]));
+  return template;
+}
+
+export function createDeliveries(spec: Json, declarations: Record<string, DeliveryDeclaration>, state: SandboxState, options: DeliveryOptions = {}) {
+  const webhooks = new Map<string, Webhook>(listWebhooks(spec).map((webhook) => [webhook.name, webhook]));
+  for (const [name, declaration] of Object.entries(declarations)) {
+    if (!webhooks.has(name)) throw new Error(`deliveries.${name}: no webhook of that name in the spec (has ${[...webhooks.keys()].join(', ')})`);
+    if (!state.collections[declaration.subscribers]) throw new Error(`deliveries.${name}.subscribers: no collection "${declaration.subscribers}"`);
+  }
+  const retryDelays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
+  const timeoutMs = options.attemptTimeoutMs ?? 5000;
+  const logs = new Map<string, DeliveryRecord[]>();
+
+  const keyOf = (collection: string, item: Json) => {
+    const key = state.collections[collection]?.key;
+    const field = Array.isArray(key) ? key.find((name) => item[name] !== undefined) : key;
+    return field && item[field] !== undefined ? String(item[field]) : collection;
+  };
+
+  /** Every (subscriber, target, url) of the tenant that this payload goes to. */
+  function recipients(tenant: string, webhookName: string, payload: unknown, only?: Json) {
+    const declaration = declarations[webhookName]!;
+    const subscribers = (state.store.tenant(tenant)[declaration.subscribers] ?? []).map((stored) => stored.item).filter((item) => !only || item === only);
+    const found: { subscriber: Json; target: Json; url: string }[] = [];
+    for (const subscriber of subscribers) {
+      const listed = declaration.targets ? subscriber[declaration.targets] : [subscriber];
+      const targets: Json[] = Array.isArray(listed) ? listed : [];
+      for (const target of targets) {
+        // A delivery to one named subscriber (a test delivery) goes whatever it subscribes to.
+        const matches = only !== undefined || Object.entries(declaration.match ?? {}).every(([field, wanted]) => {
+          const held = target[field] ?? subscriber[field];
+          if (typeof wanted !== 'string' || !wanted.startsWith('/')) return wanted === true ? held !== false : held === wanted;
+          const values = payloadValues(payload, wanted).map(String);
+          if ((held === undefined || held === null) && declaration.absentMatchesAll) return true;
+          const heldValues = (Array.isArray(held) ? held : held === undefined || held === null ? [] : [held]).map(String);
+          if (declaration.wildcard !== undefined && heldValues.includes(declaration.wildcard)) return true;
+          return values.length > 0 && values.some((value) => heldValues.includes(value));
+        });
+        if (!matches) continue;
+        const urlFields = Array.isArray(declaration.url) ? declaration.url : [declaration.url];
+        const url = urlFields.map((field) => target[field] || subscriber[field]).find((value) => typeof value === 'string' && value !== '');
+        if (url) found.push({ subscriber, target, url });
+      }
+    }
+    return found;
+  }
+
+  async function attempt(record: DeliveryRecord): Promise<Attempt> {
+    const started = performance.now();
+    const at = new Date().toISOString();
+    let url: URL;
+    try {
+      url = new URL(record.url);
+    } catch {
+      return { at, status: null, error: `not a URL: ${record.url}`, ms: 0 };
+    }
+    if (!isLoopback(url.hostname) && !options.allowRemote) {
+      return { at, status: null, error: `refused: ${url.hostname} is not loopback (start with --remote-callbacks to allow)`, ms: 0 };
+    }
+    // Local receivers seldom have certificates: to loopback, https:// is sent as plain http (sandbox policy).
+    if (isLoopback(url.hostname) && url.protocol === 'https:') url.protocol = 'http:';
+    try {
+      const response = await fetch(url, {
+        method: record.request.method,
+        headers: record.request.headers,
+        body: record.request.body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      return { at, status: response.status, error: response.ok ? null : `answered ${response.status}`, ms: Math.round(performance.now() - started) };
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : cause?.code ?? cause?.message ?? (error as Error).message;
+      return { at, status: null, error: reason, ms: Math.round(performance.now() - started) };
+    }
+  }
+
+  /** Sends one delivery; resolves after the first attempt, retrying in the background. */
+  async function send(tenant: string, record: DeliveryRecord, onDelivered?: () => void): Promise<DeliveryResult> {
+    const log = logs.get(tenant) ?? logs.set(tenant, []).get(tenant)!;
+    log.unshift(record);
+    if (log.length > LOG_LIMIT) log.length = LOG_LIMIT;
+    const run = async () => {
+      const result = await attempt(record);
+      record.attempts.push(result);
+      const total = retryDelays.length + 1;
+      const ok = result.status !== null && result.status >= 200 && result.status < 300;
+      options.log?.(`delivery ${record.webhook} -> ${record.url}: ${result.status ?? `error: ${result.error}`}, ${result.ms} ms, attempt ${record.attempts.length}/${total}`);
+      if (ok) {
+        record.state = 'delivered';
+        onDelivered?.();
+      } else if (record.attempts.length < total && !result.error?.startsWith('refused')) {
+        record.state = 'retrying';
+        setTimeout(run, retryDelays[record.attempts.length - 1]).unref();
+      } else record.state = 'failed';
+      return result;
+    };
+    const first = await run();
+    return { subscription: record.subscription, url: record.url, status: first.status, attempts: record.attempts.length, error: first.error };
+  }
+
+  function recordFor(webhookName: string, subscriber: Json, target: Json, url: string, payload: unknown): DeliveryRecord {
+    const declaration = declarations[webhookName]!;
+    const webhook = webhooks.get(webhookName)!;
+    const body = JSON.stringify(payload);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'partner-api-contracts-sandbox' };
+    for (const [header, field] of Object.entries(declaration.headers ?? {})) if (subscriber[field] !== undefined && subscriber[field] !== null) headers[header] = String(subscriber[field]);
+    const token = declaration.bearer ? target[declaration.bearer] : undefined;
+    if (typeof token === 'string' && token !== '') headers.authorization = `Bearer ${token}`;
+    const secretField = webhook.signature?.key;
+    const secret = secretField ? subscriber[secretField] : undefined;
+    if (webhook.signature && typeof secret === 'string' && secret !== '') Object.assign(headers, signatureHeaders(webhook, body, secret));
+    return {
+      id: randomUUID(),
+      webhook: webhookName,
+      subscription: keyOf(declaration.subscribers, subscriber),
+      url,
+      request: { method: webhook.method.toUpperCase(), headers, body },
+      attempts: [],
+      state: 'delivering',
+    };
+  }
+
+  /** A payload for the webhook: the override merged over a valid example, checked against the schema. */
+  function payloadFor(webhookName: string, overrides?: unknown, exampleName?: string): unknown {
+    const webhook = webhooks.get(webhookName);
+    if (!webhook || !declarations[webhookName]) {
+      throw new TriggerError('webhook', `webhook: unknown webhook ${JSON.stringify(webhookName)}; this API delivers ${Object.keys(declarations).join(', ')}`);
+    }
+    const payload = overrides === undefined ? examplePayload(spec, webhook, exampleName) : mergePayload(examplePayload(spec, webhook, exampleName), overrides);
+    const problems: PayloadProblem[] = validatePayload(spec, webhook, payload);
+    if (problems.length) throw new TriggerError(`payload.${problems[0]!.field}`, problems.map((problem) => `payload.${problem.field}: ${problem.reason}`).join('; '));
+    return payload;
+  }
+
+  function applyEffect(tenant: string, webhookName: string, payload: unknown) {
+    const effect = declarations[webhookName]!.effect;
+    if (!effect) return;
+    const item = valueAt(payload, effect.item) as Json | undefined;
+    if (!item || typeof item !== 'object') return;
+    const items = (state.store.tenant(tenant)[effect.collection] ??= []);
+    const key = keyOf(effect.collection, item);
+    const index = items.findIndex((stored) => keyOf(effect.collection, stored.item) === key);
+    if (effect.action === 'delete') {
+      if (index >= 0) items.splice(index, 1);
+    } else if (index >= 0) items[index] = { ...items[index], item: structuredClone(item) };
+    else items.push({ item: structuredClone(item) });
+    state.store.changed();
+  }
+
+  return {
+    webhookNames: () => Object.keys(declarations),
+
+    /** The vendor sends `webhookName`: validated payload, effect on state, then every matching subscriber. */
+    async trigger(tenant: string, webhookName: string, overrides?: unknown, only?: { item: Json; exampleName?: string; onDelivered?: () => void }): Promise<DeliveryResult[]> {
+      const payload = payloadFor(webhookName, overrides, only?.exampleName);
+      applyEffect(tenant, webhookName, payload);
+      const sends = recipients(tenant, webhookName, payload, only?.item).map(({ subscriber, target, url }) =>
+        send(tenant, recordFor(webhookName, subscriber, target, url, payload), only?.onDelivered),
+      );
+      return Promise.all(sends);
+    },
+
+    /** The partner changed its own objects: webhooks declared `onChange` for that collection go out. */
+    onChange(tenant: string, collection: string, action: 'create' | 'update' | 'delete', item: Json) {
+      for (const [name, declaration] of Object.entries(declarations)) {
+        if (declaration.onChange?.collection !== collection) continue;
+        const payload = substitute(declaration.onChange.payload, { item, operation: declaration.onChange.operations[action] });
+        for (const { subscriber, target, url } of recipients(tenant, name, payload)) void send(tenant, recordFor(name, subscriber, target, url, payload));
+      }
+    },
+
+    log: (tenant: string): DeliveryRecord[] => logs.get(tenant) ?? [],
+    clearLog: (tenant: string) => logs.delete(tenant),
+  };
+}
+
+export type Deliveries = ReturnType<typeof createDeliveries>;
