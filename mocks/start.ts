@@ -2,13 +2,15 @@
 // `npm run mock -- <id>`: serve one API's mock only.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DOCS_PORT, FIRST_MOCK_PORT, loadApis, projectRoot, selectApis } from '../scripts/lib/apis.ts';
 import { createDocsServer } from './docs-server.ts';
-import { createPrismMock } from './prism-server.ts';
+import { createPrismMock, type MockServer } from './prism-server.ts';
+import { createStateFileWriter, loadStateFile } from './sandbox/state-file.ts';
 
-const USAGE = `usage: npm start [-- --host H --port-base P --docs-port D --no-build --quiet --remote-callbacks --faults SHARE]
+const USAGE = `usage: npm start [-- --host H --port-base P --docs-port D --no-build --quiet --remote-callbacks --faults SHARE
+                   --state-file PATH --emit-every SECONDS]
        npm run mock -- <api-id> [--host H --port P]
 Port 0 (--port-base 0, --docs-port 0, --port 0) lets the system pick free ports; the table shows them.`;
 
@@ -59,6 +61,8 @@ async function main() {
       quiet: { type: 'boolean', default: false },
       'remote-callbacks': { type: 'boolean', default: false },
       faults: { type: 'string', default: '0' },
+      'state-file': { type: 'string' },
+      'emit-every': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -73,12 +77,19 @@ async function main() {
   if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65535) throw new Error(`--port-base: "${values['port-base']}" is not a port number`);
   if (!Number.isInteger(docsPort) || docsPort < 0 || docsPort > 65535) throw new Error(`--docs-port: "${values['docs-port']}" is not a port number`);
 
+  const emitEvery = values['emit-every'] === undefined ? undefined : Number(values['emit-every']);
+  if (emitEvery !== undefined && !(emitEvery > 0)) throw new Error(`--emit-every: "${values['emit-every']}" is not a number of seconds above 0`);
+  const statePath = values['state-file'] ? resolve(values['state-file']) : undefined;
+  // Read before building or listening, so a corrupt file stops the start at once, naming the file and the reason.
+  const saved = statePath ? loadStateFile(statePath) : {};
+
   if (!values['no-build']) {
     const { build } = await import('../scripts/build.ts');
     await build({ ids: selected.map((api) => api.id), only: onlyId ? 'generate' : undefined });
   }
 
   const log = values.quiet ? undefined : (line: string) => console.log(line);
+  const mocks = new Map<string, MockServer>();
   const listeners: Listener[] = await Promise.all(
     selected.map(async (api) => ({
       label: api.id,
@@ -89,9 +100,19 @@ async function main() {
         log: log && ((line) => log(`[${api.id}] ${line}`)),
         allowRemoteCallbacks: values['remote-callbacks'],
         faultShare,
-      }),
+      }).then((mock) => (mocks.set(api.id, mock), mock)),
     })),
   );
+  let stateWriter: ReturnType<typeof createStateFileWriter> | undefined;
+  if (statePath) {
+    const snapshot = () => ({ ...saved, ...Object.fromEntries([...mocks].map(([id, mock]) => [id, mock.sandbox.state.store.snapshot()])) });
+    stateWriter = createStateFileWriter(statePath, snapshot, 200, (error) => console.error(`mock: ${error.message}`));
+    for (const [id, mock] of mocks) {
+      if (saved[id]) mock.sandbox.state.store.restore(saved[id]);
+      mock.sandbox.state.store.onChange(() => stateWriter!.schedule());
+    }
+    console.log(`State file: ${statePath} (${Object.values(saved).reduce((count, tenants) => count + Object.keys(tenants).length, 0)} tenant(s) loaded)`);
+  }
   if (!onlyId) listeners.push({ label: 'reference site', server: createDocsServer(join(projectRoot, 'docs')), port: docsPort });
 
   const host = values.host;
@@ -119,8 +140,23 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping ${listeners.length} server(s)`);
+    stateWriter?.flush();
     closeAll(listeners).then(() => process.exit(0));
   };
+  if (emitEvery) {
+    // A lively sandbox: each API sends a random one of its webhooks to the subscribers of every tenant it knows.
+    setInterval(() => {
+      for (const [id, mock] of mocks) {
+        const names = mock.sandbox.deliveries.webhookNames();
+        if (names.length === 0) continue;
+        for (const tenant of Object.keys(mock.sandbox.state.store.snapshot())) {
+          const webhook = names[Math.floor(Math.random() * names.length)]!;
+          mock.sandbox.deliveries.trigger(tenant, webhook).catch((error: Error) => console.error(`[${id}] --emit-every ${webhook}: ${error.message}`));
+        }
+      }
+    }, emitEvery * 1000).unref();
+    console.log(`Emitting a random webhook of each API every ${emitEvery} s to every tenant's subscribers.`);
+  }
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // The npm scripts `exec` us, so our parent is npm itself: when it goes away (even by SIGKILL, which it cannot
