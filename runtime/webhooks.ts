@@ -28,7 +28,51 @@ export interface WebhookReceiverOptions {
    * match the body is rejected with a WebhookSignatureError. When unset, the signature is not checked.
    */
   secret?: string;
+  /**
+   * Reject an event type the spec does not list (WebhookValidationError, `event: must be one of ...`) instead of
+   * returning it as an UnknownWebhookEvent. Default false: receivers are tolerant readers, so a vendor adding an
+   * event type does not stop ingestion until the next release.
+   */
+  strict?: boolean;
 }
+
+/** Options that make a receiver reject unlisted event types; its result is then the spec's payload type. */
+export type StrictWebhookReceiverOptions = WebhookReceiverOptions & { strict: true };
+
+/**
+ * An event whose type the spec does not list (the vendor added one), as the tolerant receivers return it: the
+ * envelope around it was validated, the event itself was not. Tell it apart with `instanceof UnknownWebhookEvent`
+ * (or `kind === 'unknown'`), log or store `raw`, and answer the delivery as usual.
+ */
+export class UnknownWebhookEvent {
+  readonly kind = 'unknown' as const;
+  constructor(
+    /** The key of the webhook under the spec's `webhooks`, e.g. `cabinetEventPush`. */
+    readonly webhook: string,
+    /** The event type as received, e.g. `CABINET_FLOODED`. */
+    readonly eventType: string,
+    /** Where the event type was found, e.g. `event` or `data[2].type`. */
+    readonly field: string,
+    /** The event as received (parsed JSON, not validated). */
+    readonly raw: unknown,
+  ) {}
+}
+
+/**
+ * The payload type `T` in which the object at `Path` (the event; `'[]'` steps into array items) may also be an
+ * UnknownWebhookEvent. `WithUnknownEvents<Delivery, []>` is `Delivery | UnknownWebhookEvent`.
+ */
+export type WithUnknownEvents<T, Path extends readonly string[]> = Path extends readonly []
+  ? T | UnknownWebhookEvent
+  : Path extends readonly ['[]', ...infer Rest extends readonly string[]]
+    ? T extends readonly (infer Item)[]
+      ? WithUnknownEvents<Item, Rest>[]
+      : T
+    : Path extends readonly [infer Key extends string, ...infer Rest extends readonly string[]]
+      ? T extends object
+        ? { [K in keyof T]: K extends Key ? WithUnknownEvents<T[K], Rest> : T[K] }
+        : T
+      : T;
 
 /** Describes one webhook to the runtime; written by the pipeline into generated/<api>/webhooks.ts. */
 export interface WebhookDescriptor {
@@ -36,6 +80,16 @@ export interface WebhookDescriptor {
   name: string;
   validate: ValidateFunction;
   signature?: { header: string; algorithm: 'HMAC-SHA256'; encoding: 'base64' };
+  /** Where the payload names its event type (x-event-type in the spec), for the tolerant receivers. */
+  eventType?: {
+    /** Path from the root to the event object; `'[]'` steps into array items. */
+    path: readonly string[];
+    field: string;
+    /** The event types the spec lists. */
+    known: readonly unknown[];
+    /** The payload schema with the event type open and the event-specific data unchecked. */
+    envelope: ValidateFunction;
+  };
 }
 
 /** Base class of every receiver error; `webhook` names the webhook (or webhooks) being parsed. */
@@ -211,10 +265,86 @@ function decodeJson(webhook: string, body: Uint8Array<ArrayBuffer>): unknown {
   }
 }
 
+interface EventSlot {
+  /** The array or object holding the event, and its index or key there (undefined for the root). */
+  holder?: unknown[] | Record<string, unknown>;
+  key?: number | string;
+  event: unknown;
+  where: string;
+}
+
+/** The events at `path` in a payload (the root when the path is empty), with where each one sits. */
+function eventsAt(payload: unknown, path: readonly string[], where = ''): EventSlot[] {
+  if (path.length === 0) return [{ event: payload, where }];
+  const [step, ...rest] = path;
+  if (step === '[]') {
+    if (!Array.isArray(payload)) return [];
+    return payload.flatMap((item, index) =>
+      rest.length === 0 ? [{ holder: payload, key: index, event: item, where: `${where}[${index}]` }] : eventsAt(item, rest, `${where}[${index}]`),
+    );
+  }
+  if (!payload || typeof payload !== 'object' || !(step! in payload)) return [];
+  const value = (payload as Record<string, unknown>)[step!];
+  const next = appendField(where, step!);
+  return rest.length === 0 ? [{ holder: payload as Record<string, unknown>, key: step!, event: value, where: next }] : eventsAt(value, rest, next);
+}
+
+const isUnlisted = (event: unknown, field: string, known: readonly unknown[]) =>
+  !!event && typeof event === 'object' && field in event && !known.includes((event as Record<string, unknown>)[field]);
+
+/** Maps an error of the copy without the unknown events back to the payload's own array indexes. */
+function remapErrors(errors: readonly SchemaError[], copy: unknown, removed: Map<unknown[], number[]>): SchemaError[] {
+  return errors.map((error) => {
+    let node: unknown = copy;
+    const tokens = error.instancePath.split('/').slice(1).map((token) => {
+      const current = node;
+      node = current && typeof current === 'object' ? (current as Record<string, unknown>)[token.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+      const gone = Array.isArray(current) ? removed.get(current) : undefined;
+      if (!gone || !/^\d+$/.test(token)) return token;
+      let index = Number(token);
+      for (const removedIndex of gone) if (removedIndex <= index) index++;
+      return String(index);
+    });
+    return { ...error, instancePath: tokens.length ? `/${tokens.join('/')}` : '' };
+  });
+}
+
+type Tolerated = { value: unknown } | { errors: SchemaError[] } | undefined;
+
+/**
+ * The tolerant reading of a payload that failed validation: when it names event types the spec does not list
+ * and its envelope is valid, those events become UnknownWebhookEvents. Events in an array are replaced one by
+ * one; the rest of the payload (known events included) must then pass the full schema. Returns the errors that
+ * explain the failure better than the unlisted type when it has unlisted types but fails otherwise, and
+ * undefined when it has none.
+ */
+function tolerate(candidate: WebhookDescriptor, payload: unknown): Tolerated {
+  const eventType = candidate.eventType;
+  if (!eventType) return undefined;
+  const unknown = eventsAt(payload, eventType.path).filter((slot) => isUnlisted(slot.event, eventType.field, eventType.known));
+  if (unknown.length === 0) return undefined;
+  if (!eventType.envelope(payload)) return { errors: eventType.envelope.errors ?? [] };
+  const toUnknown = (slot: EventSlot) =>
+    new UnknownWebhookEvent(candidate.name, String((slot.event as Record<string, unknown>)[eventType.field]), appendField(slot.where, eventType.field), slot.event);
+  if (eventType.path.length === 0) return { value: toUnknown(unknown[0]!) };
+  if (unknown.every((slot) => Array.isArray(slot.holder))) {
+    // Without the unknown events, what is left must be valid in full: a bad known event is still an error.
+    const copy = structuredClone(payload);
+    const removed = new Map<unknown[], number[]>();
+    const slots = eventsAt(copy, eventType.path).filter((slot) => isUnlisted(slot.event, eventType.field, eventType.known));
+    for (const slot of slots) removed.set(slot.holder as unknown[], [...(removed.get(slot.holder as unknown[]) ?? []), slot.key as number]);
+    for (const slot of slots.reverse()) (slot.holder as unknown[]).splice(slot.key as number, 1);
+    if (!candidate.validate(copy)) return { errors: remapErrors(candidate.validate.errors ?? [], copy, removed) };
+  }
+  for (const slot of unknown) (slot.holder as Record<string | number, unknown>)[slot.key!] = toUnknown(slot);
+  return { value: payload };
+}
+
 /**
  * Checks the signature (when the webhook has one and a secret is given), parses the JSON and validates it against
  * the first of `candidates` it matches. With several candidates (one URL receiving several webhooks), a payload
- * matching none fails with the most specific error among them.
+ * matching none fails with the most specific error among them. Unless `options.strict`, a payload whose only
+ * fault is an event type the spec does not list comes back with that event as an UnknownWebhookEvent.
  */
 export async function receiveWebhook<Payload>(
   candidates: readonly WebhookDescriptor[],
@@ -241,6 +371,16 @@ export async function receiveWebhook<Payload>(
   for (const candidate of candidates) {
     if (candidate.validate(payload)) return payload as Payload;
     failures.push(...(candidate.validate.errors ?? [{ instancePath: '', keyword: 'schema', params: {}, message: 'does not match the schema' }]));
+  }
+  if (options.strict !== true) {
+    // Errors of the envelope (or of the known events) explain a failure better than the unlisted event type.
+    const explained: SchemaError[] = [];
+    for (const candidate of candidates) {
+      const tolerated = tolerate(candidate, payload);
+      if (tolerated && 'value' in tolerated) return tolerated.value as Payload;
+      if (tolerated) explained.push(...tolerated.errors);
+    }
+    if (explained.length > 0) throw toValidationError(webhook, explained);
   }
   throw toValidationError(webhook, failures);
 }

@@ -78,9 +78,9 @@ export interface components {
         ResultCode: number;
         /**
          * @description A cabinet event that Bajie can push. The document lists the first seven names; `BATTERY_POPUP` comes from
-         *     Bajie's public example of the write operation (FACTS.md). The list is closed on purpose: typed receivers
-         *     discriminate on it, so an unknown name fails validation with an error naming the value instead of being
-         *     mishandled. A new event is a one-line change here (see NOTES.md).
+         *     Bajie's public example of the write operation (FACTS.md). The list is closed: typed receivers
+         *     discriminate on it, and an unlisted name reaches the handler as an UnknownWebhookEvent with the raw push (or
+         *     fails validation naming the value, with `{ strict: true }`). A new event is a one-line change here (see NOTES.md).
          *
          *     - `CABINET_ONLINE`: the cabinet came online.
          *     - `CABINET_OFFLINE`: the cabinet went offline.

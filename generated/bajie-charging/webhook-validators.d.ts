@@ -3,3 +3,5 @@ import type { ValidateFunction } from '../../runtime/webhooks.js';
 
 /** Validates the request body of the `cabinetEventPush` webhook (POST). */
 export declare const validateCabinetEventPush: ValidateFunction;
+/** Validates the envelope of the `cabinetEventPush` webhook: any `event`, event-specific data unchecked. */
+export declare const envelopeCabinetEventPush: ValidateFunction;

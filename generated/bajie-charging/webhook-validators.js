@@ -249,6 +249,35 @@ function validate1(data, { instancePath = "", parentData, parentDataProperty, ro
   return validate1.errors = vErrors, errors === 0;
 }
 validate1.evaluated = { props: { agentAccount: !0, event: !0, eventData: !0 }, dynamicProps: !1, dynamicItems: !1 };
+var envelopeCabinetEventPush = validate3;
+function validate3(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null, errors = 0, evaluated0 = validate3.evaluated;
+  if (evaluated0.dynamicProps && (evaluated0.props = void 0), evaluated0.dynamicItems && (evaluated0.items = void 0), errors === 0)
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing0;
+      if (data.agentAccount === void 0 && (missing0 = "agentAccount") || data.event === void 0 && (missing0 = "event"))
+        return validate3.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 } }], !1;
+      if (data.agentAccount !== void 0) {
+        let _errs1 = errors;
+        if (typeof data.agentAccount != "string")
+          return validate3.errors = [{ instancePath: instancePath + "/agentAccount", schemaPath: "#/properties/agentAccount/type", keyword: "type", params: { type: "string" } }], !1;
+        var valid0 = _errs1 === errors;
+      } else
+        var valid0 = !0;
+      if (valid0)
+        if (data.event !== void 0) {
+          let _errs3 = errors;
+          if (typeof data.event != "string")
+            return validate3.errors = [{ instancePath: instancePath + "/event", schemaPath: "#/properties/event/type", keyword: "type", params: { type: "string" } }], !1;
+          var valid0 = _errs3 === errors;
+        } else
+          var valid0 = !0;
+    } else
+      return validate3.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } }], !1;
+  return validate3.errors = vErrors, errors === 0;
+}
+validate3.evaluated = { props: { agentAccount: !0, event: !0, eventData: !0 }, dynamicProps: !1, dynamicItems: !1 };
 export {
+  envelopeCabinetEventPush,
   validateCabinetEventPush
 };

@@ -3,9 +3,15 @@ import type { ValidateFunction } from '../../runtime/webhooks.js';
 
 /** Validates the request body of the `eventCreated` webhook (POST). */
 export declare const validateEventCreated: ValidateFunction;
+/** Validates the envelope of the `eventCreated` webhook: any `payloadType`, event-specific data unchecked. */
+export declare const envelopeEventCreated: ValidateFunction;
 
 /** Validates the request body of the `eventUpdated` webhook (POST). */
 export declare const validateEventUpdated: ValidateFunction;
+/** Validates the envelope of the `eventUpdated` webhook: any `payloadType`, event-specific data unchecked. */
+export declare const envelopeEventUpdated: ValidateFunction;
 
 /** Validates the request body of the `eventDeleted` webhook (POST). */
 export declare const validateEventDeleted: ValidateFunction;
+/** Validates the envelope of the `eventDeleted` webhook: any `payloadType`, event-specific data unchecked. */
+export declare const envelopeEventDeleted: ValidateFunction;

@@ -433,7 +433,292 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
   return validate10.errors = vErrors, errors === 0;
 }
 validate10.evaluated = { props: { operationType: !0, payloadType: !0, event: !0 }, dynamicProps: !1, dynamicItems: !1 };
+var envelopeEventCreated = validate13;
+var schema17 = { type: "string", enum: ["Create", "Update", "Delete"] };
+var schema21 = { type: "object", properties: { duration: { type: "string" }, start: { type: "string", format: "date-time" }, randomizeStart: { type: ["string", "null"] } } };
+function validate15(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null, errors = 0, evaluated0 = validate15.evaluated;
+  if (evaluated0.dynamicProps && (evaluated0.props = void 0), evaluated0.dynamicItems && (evaluated0.items = void 0), errors === 0)
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      if (data.name !== void 0) {
+        let _errs1 = errors;
+        if (typeof data.name != "string")
+          return validate15.errors = [{ instancePath: instancePath + "/name", schemaPath: "#/properties/name/type", keyword: "type", params: { type: "string" } }], !1;
+        var valid0 = _errs1 === errors;
+      } else
+        var valid0 = !0;
+      if (valid0) {
+        if (data.priority !== void 0) {
+          let data1 = data.priority, _errs3 = errors;
+          if (!(typeof data1 == "number" && !(data1 % 1) && !isNaN(data1)))
+            return validate15.errors = [{ instancePath: instancePath + "/priority", schemaPath: "#/properties/priority/type", keyword: "type", params: { type: "integer" } }], !1;
+          var valid0 = _errs3 === errors;
+        } else
+          var valid0 = !0;
+        if (valid0) {
+          if (data.programId !== void 0) {
+            let _errs5 = errors;
+            if (typeof data.programId != "string")
+              return validate15.errors = [{ instancePath: instancePath + "/programId", schemaPath: "#/properties/programId/type", keyword: "type", params: { type: "string" } }], !1;
+            var valid0 = _errs5 === errors;
+          } else
+            var valid0 = !0;
+          if (valid0) {
+            if (data.reportDescriptors !== void 0) {
+              let data3 = data.reportDescriptors, _errs7 = errors;
+              if (errors === _errs7)
+                if (Array.isArray(data3)) {
+                  var valid1 = !0;
+                  let len0 = data3.length;
+                  for (let i0 = 0; i0 < len0; i0++) {
+                    let data4 = data3[i0], _errs9 = errors;
+                    if (errors === errors)
+                      if (data4 && typeof data4 == "object" && !Array.isArray(data4)) {
+                        if (data4.payloadType !== void 0) {
+                          let _errs12 = errors;
+                          if (typeof data4.payloadType != "string")
+                            return validate15.errors = [{ instancePath: instancePath + "/reportDescriptors/" + i0 + "/payloadType", schemaPath: "#/components/schemas/ReportDescriptor/properties/payloadType/type", keyword: "type", params: { type: "string" } }], !1;
+                          var valid3 = _errs12 === errors;
+                        } else
+                          var valid3 = !0;
+                        if (valid3)
+                          if (data4.targetResources !== void 0) {
+                            let data6 = data4.targetResources, _errs14 = errors;
+                            if (errors === _errs14)
+                              if (Array.isArray(data6)) {
+                                var valid4 = !0;
+                                let len1 = data6.length;
+                                for (let i1 = 0; i1 < len1; i1++) {
+                                  let _errs16 = errors;
+                                  if (typeof data6[i1] != "string")
+                                    return validate15.errors = [{ instancePath: instancePath + "/reportDescriptors/" + i0 + "/targetResources/" + i1, schemaPath: "#/components/schemas/ReportDescriptor/properties/targetResources/items/type", keyword: "type", params: { type: "string" } }], !1;
+                                  var valid4 = _errs16 === errors;
+                                  if (!valid4)
+                                    break;
+                                }
+                              } else
+                                return validate15.errors = [{ instancePath: instancePath + "/reportDescriptors/" + i0 + "/targetResources", schemaPath: "#/components/schemas/ReportDescriptor/properties/targetResources/type", keyword: "type", params: { type: "array" } }], !1;
+                            var valid3 = _errs14 === errors;
+                          } else
+                            var valid3 = !0;
+                      } else
+                        return validate15.errors = [{ instancePath: instancePath + "/reportDescriptors/" + i0, schemaPath: "#/components/schemas/ReportDescriptor/type", keyword: "type", params: { type: "object" } }], !1;
+                    var valid1 = _errs9 === errors;
+                    if (!valid1)
+                      break;
+                  }
+                } else
+                  return validate15.errors = [{ instancePath: instancePath + "/reportDescriptors", schemaPath: "#/properties/reportDescriptors/type", keyword: "type", params: { type: "array" } }], !1;
+              var valid0 = _errs7 === errors;
+            } else
+              var valid0 = !0;
+            if (valid0) {
+              if (data.targetResources !== void 0) {
+                let data8 = data.targetResources, _errs18 = errors;
+                if (errors === _errs18)
+                  if (Array.isArray(data8)) {
+                    var valid5 = !0;
+                    let len2 = data8.length;
+                    for (let i2 = 0; i2 < len2; i2++) {
+                      let data9 = data8[i2], _errs20 = errors;
+                      if (errors === errors)
+                        if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
+                          if (data9.resourceId !== void 0) {
+                            let _errs23 = errors;
+                            if (typeof data9.resourceId != "string")
+                              return validate15.errors = [{ instancePath: instancePath + "/targetResources/" + i2 + "/resourceId", schemaPath: "#/components/schemas/TargetResource/properties/resourceId/type", keyword: "type", params: { type: "string" } }], !1;
+                            var valid7 = _errs23 === errors;
+                          } else
+                            var valid7 = !0;
+                          if (valid7)
+                            if (data9.locationId !== void 0) {
+                              let _errs25 = errors;
+                              if (typeof data9.locationId != "string")
+                                return validate15.errors = [{ instancePath: instancePath + "/targetResources/" + i2 + "/locationId", schemaPath: "#/components/schemas/TargetResource/properties/locationId/type", keyword: "type", params: { type: "string" } }], !1;
+                              var valid7 = _errs25 === errors;
+                            } else
+                              var valid7 = !0;
+                        } else
+                          return validate15.errors = [{ instancePath: instancePath + "/targetResources/" + i2, schemaPath: "#/components/schemas/TargetResource/type", keyword: "type", params: { type: "object" } }], !1;
+                      var valid5 = _errs20 === errors;
+                      if (!valid5)
+                        break;
+                    }
+                  } else
+                    return validate15.errors = [{ instancePath: instancePath + "/targetResources", schemaPath: "#/properties/targetResources/type", keyword: "type", params: { type: "array" } }], !1;
+                var valid0 = _errs18 === errors;
+              } else
+                var valid0 = !0;
+              if (valid0) {
+                if (data.intervalPeriod !== void 0) {
+                  let data12 = data.intervalPeriod, _errs27 = errors;
+                  if (errors === errors)
+                    if (data12 && typeof data12 == "object" && !Array.isArray(data12)) {
+                      if (data12.duration !== void 0) {
+                        let _errs30 = errors;
+                        if (typeof data12.duration != "string")
+                          return validate15.errors = [{ instancePath: instancePath + "/intervalPeriod/duration", schemaPath: "#/components/schemas/IntervalPeriod/properties/duration/type", keyword: "type", params: { type: "string" } }], !1;
+                        var valid9 = _errs30 === errors;
+                      } else
+                        var valid9 = !0;
+                      if (valid9) {
+                        if (data12.start !== void 0) {
+                          let data14 = data12.start, _errs32 = errors;
+                          if (errors === _errs32 && errors === _errs32)
+                            if (typeof data14 == "string") {
+                              if (!formats0.validate(data14))
+                                return validate15.errors = [{ instancePath: instancePath + "/intervalPeriod/start", schemaPath: "#/components/schemas/IntervalPeriod/properties/start/format", keyword: "format", params: { format: "date-time" } }], !1;
+                            } else
+                              return validate15.errors = [{ instancePath: instancePath + "/intervalPeriod/start", schemaPath: "#/components/schemas/IntervalPeriod/properties/start/type", keyword: "type", params: { type: "string" } }], !1;
+                          var valid9 = _errs32 === errors;
+                        } else
+                          var valid9 = !0;
+                        if (valid9)
+                          if (data12.randomizeStart !== void 0) {
+                            let data15 = data12.randomizeStart, _errs34 = errors;
+                            if (typeof data15 != "string" && data15 !== null)
+                              return validate15.errors = [{ instancePath: instancePath + "/intervalPeriod/randomizeStart", schemaPath: "#/components/schemas/IntervalPeriod/properties/randomizeStart/type", keyword: "type", params: { type: schema21.properties.randomizeStart.type } }], !1;
+                            var valid9 = _errs34 === errors;
+                          } else
+                            var valid9 = !0;
+                      }
+                    } else
+                      return validate15.errors = [{ instancePath: instancePath + "/intervalPeriod", schemaPath: "#/components/schemas/IntervalPeriod/type", keyword: "type", params: { type: "object" } }], !1;
+                  var valid0 = _errs27 === errors;
+                } else
+                  var valid0 = !0;
+                if (valid0) {
+                  if (data.id !== void 0) {
+                    let _errs36 = errors;
+                    if (typeof data.id != "string")
+                      return validate15.errors = [{ instancePath: instancePath + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" } }], !1;
+                    var valid0 = _errs36 === errors;
+                  } else
+                    var valid0 = !0;
+                  if (valid0) {
+                    if (data.createdDateTime !== void 0) {
+                      let data17 = data.createdDateTime, _errs38 = errors;
+                      if (errors === _errs38 && errors === _errs38)
+                        if (typeof data17 == "string") {
+                          if (!formats0.validate(data17))
+                            return validate15.errors = [{ instancePath: instancePath + "/createdDateTime", schemaPath: "#/properties/createdDateTime/format", keyword: "format", params: { format: "date-time" } }], !1;
+                        } else
+                          return validate15.errors = [{ instancePath: instancePath + "/createdDateTime", schemaPath: "#/properties/createdDateTime/type", keyword: "type", params: { type: "string" } }], !1;
+                      var valid0 = _errs38 === errors;
+                    } else
+                      var valid0 = !0;
+                    if (valid0)
+                      if (data.modificationDateTime !== void 0) {
+                        let data18 = data.modificationDateTime, _errs40 = errors;
+                        if (errors === _errs40 && errors === _errs40)
+                          if (typeof data18 == "string") {
+                            if (!formats0.validate(data18))
+                              return validate15.errors = [{ instancePath: instancePath + "/modificationDateTime", schemaPath: "#/properties/modificationDateTime/format", keyword: "format", params: { format: "date-time" } }], !1;
+                          } else
+                            return validate15.errors = [{ instancePath: instancePath + "/modificationDateTime", schemaPath: "#/properties/modificationDateTime/type", keyword: "type", params: { type: "string" } }], !1;
+                        var valid0 = _errs40 === errors;
+                      } else
+                        var valid0 = !0;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    } else
+      return validate15.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } }], !1;
+  return validate15.errors = vErrors, errors === 0;
+}
+validate15.evaluated = { props: { name: !0, priority: !0, programId: !0, reportDescriptors: !0, targetResources: !0, intervalPeriod: !0, payload: !0, id: !0, createdDateTime: !0, modificationDateTime: !0 }, dynamicProps: !1, dynamicItems: !1 };
+function validate14(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null, errors = 0, evaluated0 = validate14.evaluated;
+  if (evaluated0.dynamicProps && (evaluated0.props = void 0), evaluated0.dynamicItems && (evaluated0.items = void 0), errors === 0)
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing0;
+      if (data.operationType === void 0 && (missing0 = "operationType") || data.payloadType === void 0 && (missing0 = "payloadType") || data.event === void 0 && (missing0 = "event"))
+        return validate14.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 } }], !1;
+      if (data.operationType !== void 0) {
+        let data0 = data.operationType, _errs1 = errors;
+        if (typeof data0 != "string")
+          return validate14.errors = [{ instancePath: instancePath + "/operationType", schemaPath: "#/components/schemas/OperationType/type", keyword: "type", params: { type: "string" } }], !1;
+        if (!(data0 === "Create" || data0 === "Update" || data0 === "Delete"))
+          return validate14.errors = [{ instancePath: instancePath + "/operationType", schemaPath: "#/components/schemas/OperationType/enum", keyword: "enum", params: { allowedValues: schema17.enum } }], !1;
+        var valid0 = _errs1 === errors;
+      } else
+        var valid0 = !0;
+      if (valid0) {
+        if (data.payloadType !== void 0) {
+          let _errs4 = errors;
+          if (typeof data.payloadType != "string")
+            return validate14.errors = [{ instancePath: instancePath + "/payloadType", schemaPath: "#/properties/payloadType/type", keyword: "type", params: { type: "string" } }], !1;
+          var valid0 = _errs4 === errors;
+        } else
+          var valid0 = !0;
+        if (valid0)
+          if (data.event !== void 0) {
+            let _errs6 = errors;
+            validate15(data.event, { instancePath: instancePath + "/event", parentData: data, parentDataProperty: "event", rootData, dynamicAnchors }) || (vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors), errors = vErrors.length);
+            var valid0 = _errs6 === errors;
+          } else
+            var valid0 = !0;
+      }
+    } else
+      return validate14.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } }], !1;
+  return validate14.errors = vErrors, errors === 0;
+}
+validate14.evaluated = { props: { operationType: !0, payloadType: !0, event: !0 }, dynamicProps: !1, dynamicItems: !1 };
+function validate13(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null, errors = 0, evaluated0 = validate13.evaluated;
+  evaluated0.dynamicProps && (evaluated0.props = void 0), evaluated0.dynamicItems && (evaluated0.items = void 0);
+  let _errs0 = errors;
+  validate14(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }) || (vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors), errors = vErrors.length);
+  var valid0 = _errs0 === errors;
+  if (valid0) {
+    let _errs1 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data) && data.operationType !== void 0 && data.operationType !== "Create")
+      return validate13.errors = [{ instancePath: instancePath + "/operationType", schemaPath: "#/allOf/1/properties/operationType/const", keyword: "const", params: { allowedValue: "Create" } }], !1;
+    var valid0 = _errs1 === errors;
+  }
+  return validate13.errors = vErrors, errors === 0;
+}
+validate13.evaluated = { props: { operationType: !0, payloadType: !0, event: !0 }, dynamicProps: !1, dynamicItems: !1 };
+var envelopeEventUpdated = validate18;
+function validate18(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null, errors = 0, evaluated0 = validate18.evaluated;
+  evaluated0.dynamicProps && (evaluated0.props = void 0), evaluated0.dynamicItems && (evaluated0.items = void 0);
+  let _errs0 = errors;
+  validate14(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }) || (vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors), errors = vErrors.length);
+  var valid0 = _errs0 === errors;
+  if (valid0) {
+    let _errs1 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data) && data.operationType !== void 0 && data.operationType !== "Update")
+      return validate18.errors = [{ instancePath: instancePath + "/operationType", schemaPath: "#/allOf/1/properties/operationType/const", keyword: "const", params: { allowedValue: "Update" } }], !1;
+    var valid0 = _errs1 === errors;
+  }
+  return validate18.errors = vErrors, errors === 0;
+}
+validate18.evaluated = { props: { operationType: !0, payloadType: !0, event: !0 }, dynamicProps: !1, dynamicItems: !1 };
+var envelopeEventDeleted = validate20;
+function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null, errors = 0, evaluated0 = validate20.evaluated;
+  evaluated0.dynamicProps && (evaluated0.props = void 0), evaluated0.dynamicItems && (evaluated0.items = void 0);
+  let _errs0 = errors;
+  validate14(data, { instancePath, parentData, parentDataProperty, rootData, dynamicAnchors }) || (vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors), errors = vErrors.length);
+  var valid0 = _errs0 === errors;
+  if (valid0) {
+    let _errs1 = errors;
+    if (data && typeof data == "object" && !Array.isArray(data) && data.operationType !== void 0 && data.operationType !== "Delete")
+      return validate20.errors = [{ instancePath: instancePath + "/operationType", schemaPath: "#/allOf/1/properties/operationType/const", keyword: "const", params: { allowedValue: "Delete" } }], !1;
+    var valid0 = _errs1 === errors;
+  }
+  return validate20.errors = vErrors, errors === 0;
+}
+validate20.evaluated = { props: { operationType: !0, payloadType: !0, event: !0 }, dynamicProps: !1, dynamicItems: !1 };
 export {
+  envelopeEventCreated,
+  envelopeEventDeleted,
+  envelopeEventUpdated,
   validateEventCreated,
   validateEventDeleted,
   validateEventUpdated

@@ -266,8 +266,9 @@ export interface components {
             subscriptionId: components["schemas"]["SubscriptionId"];
         };
         /**
-         * @description The event types HanChuESS's public event pages list. New types would be a spec change (one line), and the
-         *     typed webhook receiver rejects an unknown one with an error naming the value, so nothing is silently dropped.
+         * @description The event types HanChuESS's public event pages list. New types would be a spec change (one line); until
+         *     then the typed webhook receiver returns an unlisted one as an UnknownWebhookEvent with the raw event (or rejects
+         *     it naming the value, with `{ strict: true }`), so nothing is silently dropped.
          * @enum {string}
          */
         EventType: "inverter:data:telemetry" | "battery:data:telemetry" | "inverter:action:schedule" | "inverter:action:command" | "inverter:action:configuration" | "inverter:response:registered" | "inverter:response:deleted" | "inverter:action:deleted" | "hanchuess:subscription:test";

@@ -3,3 +3,5 @@ import type { ValidateFunction } from '../../runtime/webhooks.js';
 
 /** Validates the request body of the `eventDelivery` webhook (POST). */
 export declare const validateEventDelivery: ValidateFunction;
+/** Validates the envelope of the `eventDelivery` webhook: any `type`, event-specific data unchecked. */
+export declare const envelopeEventDelivery: ValidateFunction;

@@ -167,6 +167,88 @@ function validate1(data, { instancePath = "", parentData, parentDataProperty, ro
   return validate1.errors = vErrors, errors === 0;
 }
 validate1.evaluated = { props: { timestamp: !0, data: !0 }, dynamicProps: !1, dynamicItems: !1 };
+var envelopeEventDelivery = validate5;
+function validate5(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null, errors = 0, evaluated0 = validate5.evaluated;
+  if (evaluated0.dynamicProps && (evaluated0.props = void 0), evaluated0.dynamicItems && (evaluated0.items = void 0), errors === 0)
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing0;
+      if (data.timestamp === void 0 && (missing0 = "timestamp") || data.data === void 0 && (missing0 = "data"))
+        return validate5.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 } }], !1;
+      if (data.timestamp !== void 0) {
+        let data0 = data.timestamp, _errs1 = errors;
+        if (errors === _errs1 && errors === _errs1)
+          if (typeof data0 == "string") {
+            if (!formats0.validate(data0))
+              return validate5.errors = [{ instancePath: instancePath + "/timestamp", schemaPath: "#/properties/timestamp/format", keyword: "format", params: { format: "date-time" } }], !1;
+          } else
+            return validate5.errors = [{ instancePath: instancePath + "/timestamp", schemaPath: "#/properties/timestamp/type", keyword: "type", params: { type: "string" } }], !1;
+        var valid0 = _errs1 === errors;
+      } else
+        var valid0 = !0;
+      if (valid0)
+        if (data.data !== void 0) {
+          let data1 = data.data, _errs3 = errors;
+          if (errors === _errs3)
+            if (Array.isArray(data1)) {
+              if (data1.length > 100)
+                return validate5.errors = [{ instancePath: instancePath + "/data", schemaPath: "#/properties/data/maxItems", keyword: "maxItems", params: { limit: 100 } }], !1;
+              {
+                var valid1 = !0;
+                let len0 = data1.length;
+                for (let i0 = 0; i0 < len0; i0++) {
+                  let data2 = data1[i0], _errs5 = errors;
+                  if (errors === errors)
+                    if (data2 && typeof data2 == "object" && !Array.isArray(data2)) {
+                      let missing1;
+                      if (data2.type === void 0 && (missing1 = "type") || data2.timestamp === void 0 && (missing1 = "timestamp") || data2.assetId === void 0 && (missing1 = "assetId") || data2.data === void 0 && (missing1 = "data"))
+                        return validate5.errors = [{ instancePath: instancePath + "/data/" + i0, schemaPath: "#/components/schemas/Event/required", keyword: "required", params: { missingProperty: missing1 } }], !1;
+                      if (data2.type !== void 0) {
+                        let _errs8 = errors;
+                        if (typeof data2.type != "string")
+                          return validate5.errors = [{ instancePath: instancePath + "/data/" + i0 + "/type", schemaPath: "#/components/schemas/Event/properties/type/type", keyword: "type", params: { type: "string" } }], !1;
+                        var valid3 = _errs8 === errors;
+                      } else
+                        var valid3 = !0;
+                      if (valid3) {
+                        if (data2.timestamp !== void 0) {
+                          let data4 = data2.timestamp, _errs10 = errors;
+                          if (errors === _errs10 && errors === _errs10)
+                            if (typeof data4 == "string") {
+                              if (!formats0.validate(data4))
+                                return validate5.errors = [{ instancePath: instancePath + "/data/" + i0 + "/timestamp", schemaPath: "#/components/schemas/Event/properties/timestamp/format", keyword: "format", params: { format: "date-time" } }], !1;
+                            } else
+                              return validate5.errors = [{ instancePath: instancePath + "/data/" + i0 + "/timestamp", schemaPath: "#/components/schemas/Event/properties/timestamp/type", keyword: "type", params: { type: "string" } }], !1;
+                          var valid3 = _errs10 === errors;
+                        } else
+                          var valid3 = !0;
+                        if (valid3)
+                          if (data2.assetId !== void 0) {
+                            let _errs12 = errors;
+                            if (typeof data2.assetId != "string")
+                              return validate5.errors = [{ instancePath: instancePath + "/data/" + i0 + "/assetId", schemaPath: "#/components/schemas/Event/properties/assetId/type", keyword: "type", params: { type: "string" } }], !1;
+                            var valid3 = _errs12 === errors;
+                          } else
+                            var valid3 = !0;
+                      }
+                    } else
+                      return validate5.errors = [{ instancePath: instancePath + "/data/" + i0, schemaPath: "#/components/schemas/Event/type", keyword: "type", params: { type: "object" } }], !1;
+                  var valid1 = _errs5 === errors;
+                  if (!valid1)
+                    break;
+                }
+              }
+            } else
+              return validate5.errors = [{ instancePath: instancePath + "/data", schemaPath: "#/properties/data/type", keyword: "type", params: { type: "array" } }], !1;
+          var valid0 = _errs3 === errors;
+        } else
+          var valid0 = !0;
+    } else
+      return validate5.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } }], !1;
+  return validate5.errors = vErrors, errors === 0;
+}
+validate5.evaluated = { props: { timestamp: !0, data: !0 }, dynamicProps: !1, dynamicItems: !1 };
 export {
+  envelopeEventDelivery,
   validateEventDelivery
 };

@@ -3,3 +3,5 @@ import type { ValidateFunction } from '../../runtime/webhooks.js';
 
 /** Validates the request body of the `subscriptionNotification` webhook (POST). */
 export declare const validateSubscriptionNotification: ValidateFunction;
+/** Validates the envelope of the `subscriptionNotification` webhook: any `objectType`, event-specific data unchecked. */
+export declare const envelopeSubscriptionNotification: ValidateFunction;

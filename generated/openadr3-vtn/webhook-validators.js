@@ -34,7 +34,7 @@ var fullFormats = {
 };
 
 // webhook-validators.js
-var validateSubscriptionNotification = validate1, schema1 = { type: "object", required: ["objectType", "operation", "object"], properties: { objectType: { $ref: "#/components/schemas/ObjectTypes" }, operation: { type: "string", enum: ["GET", "POST", "PUT", "DELETE"] }, object: { type: "object", additionalProperties: !0, properties: { objectType: { $ref: "#/components/schemas/ObjectTypes" } } }, targets: { type: ["array", "null"], default: null, items: { $ref: "#/components/schemas/ValuesMap" } } } }, schema2 = { type: "string", enum: ["PROGRAM", "EVENT", "REPORT", "SUBSCRIPTION", "VEN", "RESOURCE"] };
+var validateSubscriptionNotification = validate1, schema1 = { type: "object", required: ["objectType", "operation", "object"], properties: { objectType: { $ref: "#/components/schemas/ObjectTypes", "x-event-type": !0 }, operation: { type: "string", enum: ["GET", "POST", "PUT", "DELETE"] }, object: { type: "object", "x-event-data": !0, additionalProperties: !0, properties: { objectType: { $ref: "#/components/schemas/ObjectTypes" } } }, targets: { type: ["array", "null"], default: null, items: { $ref: "#/components/schemas/ValuesMap" } } } }, schema2 = { type: "string", enum: ["PROGRAM", "EVENT", "REPORT", "SUBSCRIPTION", "VEN", "RESOURCE"] };
 var func0 = require_ucs2length().default, formats0 = fullFormats.float;
 function validate2(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   let vErrors = null, errors = 0, evaluated0 = validate2.evaluated;
@@ -223,6 +223,175 @@ function validate1(data, { instancePath = "", parentData, parentDataProperty, ro
   return validate1.errors = vErrors, errors === 0;
 }
 validate1.evaluated = { props: { objectType: !0, operation: !0, object: !0, targets: !0 }, dynamicProps: !1, dynamicItems: !1 };
+var envelopeSubscriptionNotification = validate5, schema7 = { type: "object", required: ["objectType", "operation", "object"], properties: { objectType: { type: "string" }, operation: { type: "string", enum: ["GET", "POST", "PUT", "DELETE"] }, object: {}, targets: { type: ["array", "null"], default: null, items: { $ref: "#/components/schemas/ValuesMap" } } } };
+function validate6(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null, errors = 0, evaluated0 = validate6.evaluated;
+  if (evaluated0.dynamicProps && (evaluated0.props = void 0), evaluated0.dynamicItems && (evaluated0.items = void 0), errors === 0)
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing0;
+      if (data.type === void 0 && (missing0 = "type") || data.values === void 0 && (missing0 = "values"))
+        return validate6.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 } }], !1;
+      if (data.type !== void 0) {
+        let data0 = data.type, _errs1 = errors;
+        if (errors === _errs1)
+          if (typeof data0 == "string") {
+            if (func0(data0) > 128)
+              return validate6.errors = [{ instancePath: instancePath + "/type", schemaPath: "#/properties/type/maxLength", keyword: "maxLength", params: { limit: 128 } }], !1;
+            if (func0(data0) < 1)
+              return validate6.errors = [{ instancePath: instancePath + "/type", schemaPath: "#/properties/type/minLength", keyword: "minLength", params: { limit: 1 } }], !1;
+          } else
+            return validate6.errors = [{ instancePath: instancePath + "/type", schemaPath: "#/properties/type/type", keyword: "type", params: { type: "string" } }], !1;
+        var valid0 = _errs1 === errors;
+      } else
+        var valid0 = !0;
+      if (valid0)
+        if (data.values !== void 0) {
+          let data1 = data.values, _errs3 = errors;
+          if (errors === _errs3)
+            if (Array.isArray(data1)) {
+              var valid1 = !0;
+              let len0 = data1.length;
+              for (let i0 = 0; i0 < len0; i0++) {
+                let data2 = data1[i0], _errs5 = errors, _errs6 = errors, valid2 = !1, _errs7 = errors;
+                if (typeof data2 != "number") {
+                  let err0 = { instancePath: instancePath + "/values/" + i0, schemaPath: "#/properties/values/items/anyOf/0/type", keyword: "type", params: { type: "number" } };
+                  vErrors === null ? vErrors = [err0] : vErrors.push(err0), errors++;
+                }
+                var _valid0 = _errs7 === errors;
+                valid2 = valid2 || _valid0;
+                let _errs9 = errors;
+                if (typeof data2 != "string") {
+                  let err1 = { instancePath: instancePath + "/values/" + i0, schemaPath: "#/properties/values/items/anyOf/1/type", keyword: "type", params: { type: "string" } };
+                  vErrors === null ? vErrors = [err1] : vErrors.push(err1), errors++;
+                }
+                var _valid0 = _errs9 === errors;
+                valid2 = valid2 || _valid0;
+                let _errs11 = errors;
+                if (typeof data2 != "boolean") {
+                  let err2 = { instancePath: instancePath + "/values/" + i0, schemaPath: "#/properties/values/items/anyOf/2/type", keyword: "type", params: { type: "boolean" } };
+                  vErrors === null ? vErrors = [err2] : vErrors.push(err2), errors++;
+                }
+                var _valid0 = _errs11 === errors;
+                valid2 = valid2 || _valid0;
+                let _errs13 = errors;
+                if (errors === errors)
+                  if (data2 && typeof data2 == "object" && !Array.isArray(data2)) {
+                    let missing1;
+                    if (data2.x === void 0 && (missing1 = "x") || data2.y === void 0 && (missing1 = "y")) {
+                      let err3 = { instancePath: instancePath + "/values/" + i0, schemaPath: "#/components/schemas/Point/required", keyword: "required", params: { missingProperty: missing1 } };
+                      vErrors === null ? vErrors = [err3] : vErrors.push(err3), errors++;
+                    } else {
+                      if (data2.x !== void 0) {
+                        let data3 = data2.x, _errs16 = errors;
+                        if (errors === _errs16)
+                          if (typeof data3 == "number") {
+                            if (!formats0.validate(data3)) {
+                              let err4 = { instancePath: instancePath + "/values/" + i0 + "/x", schemaPath: "#/components/schemas/Point/properties/x/format", keyword: "format", params: { format: "float" } };
+                              vErrors === null ? vErrors = [err4] : vErrors.push(err4), errors++;
+                            }
+                          } else {
+                            let err5 = { instancePath: instancePath + "/values/" + i0 + "/x", schemaPath: "#/components/schemas/Point/properties/x/type", keyword: "type", params: { type: "number" } };
+                            vErrors === null ? vErrors = [err5] : vErrors.push(err5), errors++;
+                          }
+                        var valid4 = _errs16 === errors;
+                      } else
+                        var valid4 = !0;
+                      if (valid4)
+                        if (data2.y !== void 0) {
+                          let data4 = data2.y, _errs18 = errors;
+                          if (errors === _errs18)
+                            if (typeof data4 == "number") {
+                              if (!formats0.validate(data4)) {
+                                let err6 = { instancePath: instancePath + "/values/" + i0 + "/y", schemaPath: "#/components/schemas/Point/properties/y/format", keyword: "format", params: { format: "float" } };
+                                vErrors === null ? vErrors = [err6] : vErrors.push(err6), errors++;
+                              }
+                            } else {
+                              let err7 = { instancePath: instancePath + "/values/" + i0 + "/y", schemaPath: "#/components/schemas/Point/properties/y/type", keyword: "type", params: { type: "number" } };
+                              vErrors === null ? vErrors = [err7] : vErrors.push(err7), errors++;
+                            }
+                          var valid4 = _errs18 === errors;
+                        } else
+                          var valid4 = !0;
+                    }
+                  } else {
+                    let err8 = { instancePath: instancePath + "/values/" + i0, schemaPath: "#/components/schemas/Point/type", keyword: "type", params: { type: "object" } };
+                    vErrors === null ? vErrors = [err8] : vErrors.push(err8), errors++;
+                  }
+                var _valid0 = _errs13 === errors;
+                if (valid2 = valid2 || _valid0, _valid0) {
+                  var props0 = {};
+                  props0.x = !0, props0.y = !0;
+                }
+                if (valid2)
+                  errors = _errs6, vErrors !== null && (_errs6 ? vErrors.length = _errs6 : vErrors = null);
+                else {
+                  let err9 = { instancePath: instancePath + "/values/" + i0, schemaPath: "#/properties/values/items/anyOf", keyword: "anyOf", params: {} };
+                  return vErrors === null ? vErrors = [err9] : vErrors.push(err9), errors++, validate6.errors = vErrors, !1;
+                }
+                var valid1 = _errs5 === errors;
+                if (!valid1)
+                  break;
+              }
+            } else
+              return validate6.errors = [{ instancePath: instancePath + "/values", schemaPath: "#/properties/values/type", keyword: "type", params: { type: "array" } }], !1;
+          var valid0 = _errs3 === errors;
+        } else
+          var valid0 = !0;
+    } else
+      return validate6.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } }], !1;
+  return validate6.errors = vErrors, errors === 0;
+}
+validate6.evaluated = { props: { type: !0, values: !0 }, dynamicProps: !1, dynamicItems: !1 };
+function validate5(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null, errors = 0, evaluated0 = validate5.evaluated;
+  if (evaluated0.dynamicProps && (evaluated0.props = void 0), evaluated0.dynamicItems && (evaluated0.items = void 0), errors === 0)
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing0;
+      if (data.objectType === void 0 && (missing0 = "objectType") || data.operation === void 0 && (missing0 = "operation") || data.object === void 0 && (missing0 = "object"))
+        return validate5.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 } }], !1;
+      if (data.objectType !== void 0) {
+        let _errs1 = errors;
+        if (typeof data.objectType != "string")
+          return validate5.errors = [{ instancePath: instancePath + "/objectType", schemaPath: "#/properties/objectType/type", keyword: "type", params: { type: "string" } }], !1;
+        var valid0 = _errs1 === errors;
+      } else
+        var valid0 = !0;
+      if (valid0) {
+        if (data.operation !== void 0) {
+          let data1 = data.operation, _errs3 = errors;
+          if (typeof data1 != "string")
+            return validate5.errors = [{ instancePath: instancePath + "/operation", schemaPath: "#/properties/operation/type", keyword: "type", params: { type: "string" } }], !1;
+          if (!(data1 === "GET" || data1 === "POST" || data1 === "PUT" || data1 === "DELETE"))
+            return validate5.errors = [{ instancePath: instancePath + "/operation", schemaPath: "#/properties/operation/enum", keyword: "enum", params: { allowedValues: schema7.properties.operation.enum } }], !1;
+          var valid0 = _errs3 === errors;
+        } else
+          var valid0 = !0;
+        if (valid0)
+          if (data.targets !== void 0) {
+            let data2 = data.targets, _errs5 = errors;
+            if (!Array.isArray(data2) && data2 !== null)
+              return validate5.errors = [{ instancePath: instancePath + "/targets", schemaPath: "#/properties/targets/type", keyword: "type", params: { type: schema7.properties.targets.type } }], !1;
+            if (errors === _errs5 && Array.isArray(data2)) {
+              var valid1 = !0;
+              let len0 = data2.length;
+              for (let i0 = 0; i0 < len0; i0++) {
+                let _errs7 = errors;
+                validate6(data2[i0], { instancePath: instancePath + "/targets/" + i0, parentData: data2, parentDataProperty: i0, rootData, dynamicAnchors }) || (vErrors = vErrors === null ? validate6.errors : vErrors.concat(validate6.errors), errors = vErrors.length);
+                var valid1 = _errs7 === errors;
+                if (!valid1)
+                  break;
+              }
+            }
+            var valid0 = _errs5 === errors;
+          } else
+            var valid0 = !0;
+      }
+    } else
+      return validate5.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" } }], !1;
+  return validate5.errors = vErrors, errors === 0;
+}
+validate5.evaluated = { props: { objectType: !0, operation: !0, object: !0, targets: !0 }, dynamicProps: !1, dynamicItems: !1 };
 export {
+  envelopeSubscriptionNotification,
   validateSubscriptionNotification
 };

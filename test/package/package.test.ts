@@ -177,6 +177,8 @@ describe('the packed partner-api-contracts', () => {
     expect(report.webhooks).toEqual({
       bajie: 'abnormal FECF007552',
       hanchuess: ['inverter:data:telemetry'],
+      unknown: 'unknown cabinetEventPush CABINET_FLOODED',
+      unknownStrict: expect.stringMatching(/^WebhookValidationError: event: must be one of "CABINET_ONLINE", /),
       vtn: 'POST SUBSCRIPTION',
       spark: 'Update',
       invalid: {

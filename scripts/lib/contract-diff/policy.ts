@@ -55,6 +55,12 @@ const isExtension = (key: unknown) => typeof key === 'string' && key.startsWith(
 function at(document: unknown, path: readonly (string | number)[]): any {
   let node: any = document;
   for (const token of path) {
+    if (token === 'allOf' && node && typeof node === 'object' && typeof node.$ref === 'string' && !Array.isArray(node.allOf)) {
+      // api-smart-diff reads a $ref with siblings (3.1) as allOf: [the $ref, the siblings].
+      const { $ref, ...siblings } = node;
+      node = [{ $ref }, siblings];
+      continue;
+    }
     node = resolve(document, node);
     if (node === null || typeof node !== 'object') return undefined;
     node = node[token];
@@ -487,9 +493,30 @@ function rules(): Json {
   return { ...base, '/webhooks': { mapping: objectMappingResolver, '/*': base['/paths']['/*'] } };
 }
 
+const REF_ANNOTATIONS = new Set(['description', 'summary', 'title', 'example', 'examples', '$comment']);
+
+/**
+ * A copy without the annotations next to a `$ref` (`description`, `x-event-type`, ...). api-smart-diff reads a
+ * $ref with siblings as `allOf: [$ref, siblings]`, so adding an annotation next to a $ref would look like a new
+ * schema; annotations beside a $ref change nothing that is sent or received.
+ */
+function withoutRefAnnotations<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(withoutRefAnnotations) as T;
+  if (!node || typeof node !== 'object') return node;
+  const object = node as Json;
+  const isRef = typeof object.$ref === 'string';
+  return Object.fromEntries(
+    Object.entries(object)
+      .filter(([key]) => !(isRef && (REF_ANNOTATIONS.has(key) || isExtension(key))))
+      .map(([key, value]) => [key, withoutRefAnnotations(value)]),
+  ) as T;
+}
+
 /** Every change between two bundled OpenAPI documents, classified for our users. */
-export function classifyChanges(before: Json, after: Json): Change[] {
-  // The library may normalize the documents it is given in place; it gets copies, the policy reads the originals.
+export function classifyChanges(original: Json, changed: Json): Change[] {
+  const before = withoutRefAnnotations(original);
+  const after = withoutRefAnnotations(changed);
+  // The library may normalize the documents it is given in place; it gets copies, the policy reads these.
   const { diffs } = apiCompare(structuredClone(before), structuredClone(after), { rules: rules() as any }) as { diffs: LibDiff[] };
   const classifier = new Classifier(before, after);
   for (const diff of diffs) classifier.classify(diff);

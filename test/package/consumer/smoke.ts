@@ -85,6 +85,7 @@ async function outcome(parse: () => Promise<unknown>): Promise<string> {
 async function webhooks(fixtures: Record<string, string>, secret: string, report: Report): Promise<void> {
   const push = await bajie.parseCabinetEventPush(fixtures.bajie!);
   let described: string;
+  if (push instanceof bajie.UnknownWebhookEvent) throw new Error(`a listed event came back as unknown: ${push.eventType}`);
   switch (push.event) {
     case 'BATTERY_ABNORMAL_WARNING':
       described = `abnormal ${push.eventData?.abnormalBatteryId ?? '?'}`;
@@ -93,11 +94,16 @@ async function webhooks(fixtures: Record<string, string>, secret: string, report
       described = push.event;
   }
   const delivery = await hanchuess.parseEventDelivery(fixtures.hanchuess!);
-  const notification = await vtn.parseSubscriptionNotification(fixtures.vtn!);
-  const spark1 = await spark.parseWebhook(fixtures.spark!, { 'X-Payload-Signature': fixtures.sparkSignature! }, { secret });
+  const notification = await vtn.parseSubscriptionNotification(fixtures.vtn!, undefined, { strict: true });
+  const spark1 = await spark.parseWebhook(fixtures.spark!, { 'X-Payload-Signature': fixtures.sparkSignature! }, { secret, strict: true });
+  // A vendor's new event type reaches the handler as an UnknownWebhookEvent (tolerant reader), unless strict.
+  const flooded = JSON.stringify({ agentAccount: 'admins', event: 'CABINET_FLOODED' });
+  const unknown = await bajie.parseCabinetEventPush(flooded);
   report.webhooks = {
     bajie: described,
-    hanchuess: delivery.data.map((event) => event.type),
+    hanchuess: delivery.data.map((event) => (event instanceof hanchuess.UnknownWebhookEvent ? `unknown ${event.eventType}` : event.type)),
+    unknown: unknown instanceof bajie.UnknownWebhookEvent ? `${unknown.kind} ${unknown.webhook} ${unknown.eventType}` : unknown.event,
+    unknownStrict: await outcome(() => bajie.parseCabinetEventPush(flooded, undefined, { strict: true })),
     vtn: `${notification.operation} ${notification.objectType}`,
     spark: spark1.operationType,
     invalid: {
