@@ -96,6 +96,22 @@ function substitute(template: unknown, values: Record<string, unknown>): unknown
   return template;
 }
 
+/**
+ * The example to lay overrides over: the one sharing most top-level values with them (`event: CABINET_OFFLINE`
+ * picks Bajie's offline example), so a partial payload does not inherit another event's fields.
+ */
+function closestExample(webhook: Webhook, overrides: unknown): string | undefined {
+  if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) return undefined;
+  let best: { name: string; score: number } | undefined;
+  for (const example of webhook.examples) {
+    const value = example.value as Json;
+    if (!value || typeof value !== 'object') continue;
+    const score = Object.entries(overrides).filter(([key, wanted]) => wanted !== null && typeof wanted !== 'object' && value[key] === wanted).length;
+    if (score > 0 && (!best || score > best.score)) best = { name: example.name, score };
+  }
+  return best?.name;
+}
+
 export function createDeliveries(spec: Json, declarations: Record<string, DeliveryDeclaration>, state: SandboxState, options: DeliveryOptions = {}) {
   const webhooks = new Map<string, Webhook>(listWebhooks(spec).map((webhook) => [webhook.name, webhook]));
   for (const [name, declaration] of Object.entries(declarations)) {
@@ -223,7 +239,8 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     if (!webhook || !declarations[webhookName]) {
       throw new TriggerError('webhook', `webhook: unknown webhook ${JSON.stringify(webhookName)}; this API delivers ${Object.keys(declarations).join(', ')}`);
     }
-    const payload = overrides === undefined ? examplePayload(spec, webhook, exampleName) : mergePayload(examplePayload(spec, webhook, exampleName), overrides);
+    const base = exampleName ?? closestExample(webhook, overrides);
+    const payload = overrides === undefined ? examplePayload(spec, webhook, base) : mergePayload(examplePayload(spec, webhook, base), overrides);
     const problems: PayloadProblem[] = validatePayload(spec, webhook, payload);
     if (problems.length) throw new TriggerError(`payload.${problems[0]!.field}`, problems.map((problem) => `payload.${problem.field}: ${problem.reason}`).join('; '));
     return payload;
