@@ -1,12 +1,13 @@
 // Writes docs/index.html: one entry per API in redocly.yaml, from its bundle's info. Plain HTML and inline CSS,
 // relative links only, no script and no web font, so it works offline and from any static host.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiEntry } from '../lib/apis.ts';
 import type { Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
 import { docsDir } from './docs.ts';
 import { METHODS } from './code-samples.ts';
+import { parseChangelog, type ApiChangelogEntry } from '../lib/contract-diff/changelog.ts';
 
 export interface IndexEntry {
   id: string;
@@ -18,6 +19,8 @@ export interface IndexEntry {
   operations: number;
   webhooks: number;
   callbacks: number;
+  /** The API's contract changes per release, newest first, from CHANGELOG.md (`npm run changelog`). */
+  changes?: ApiChangelogEntry[];
 }
 
 const escapeHtml = (text: string) =>
@@ -58,6 +61,22 @@ export function indexEntry(id: string, spec: Record<string, any>): IndexEntry {
   };
 }
 
+const LEVEL_LABEL: Record<string, string> = { breaking: 'breaking', 'non-breaking': 'non-breaking', annotation: 'docs', note: '' };
+
+/** The API's changelog as a collapsed list per release: the latest release open when it has breaking changes. */
+function changesHtml(changes: ApiChangelogEntry[] | undefined): string {
+  if (!changes || changes.length === 0) return '';
+  const releases = changes.map((release, index) => {
+    const items = release.lines
+      .map((line) => `<li class="${escapeHtml(line.level)}">${LEVEL_LABEL[line.level] ? `<span class="level">${LEVEL_LABEL[line.level]}</span> ` : ''}${inlineMarkdown(line.text)}</li>`)
+      .join('');
+    const breaking = release.lines.some((line) => line.level === 'breaking');
+    return `<details class="release"${index === 0 && breaking ? ' open' : ''}><summary>${escapeHtml(release.version)} <span class="date">${escapeHtml(release.date)}</span>${breaking ? ' <span class="level breaking">breaking</span>' : ''}</summary><ul>${items}</ul></details>`;
+  });
+  return `
+      <section class="changes"><h3>Changes</h3>${releases.join('')}</section>`;
+}
+
 export function indexHtml(entries: IndexEntry[]): string {
   const cards = entries.map((entry) => {
     const counts = [plural(entry.operations, 'operation'), entry.webhooks ? plural(entry.webhooks, 'webhook') : '', entry.callbacks ? plural(entry.callbacks, 'callback') : '']
@@ -72,7 +91,7 @@ export function indexHtml(entries: IndexEntry[]): string {
         <dt>Source document</dt><dd>${inlineMarkdown(entry.source)}</dd>
         <dt>Contents</dt><dd>${escapeHtml(counts)}</dd>
         <dt>API id</dt><dd><code>${escapeHtml(entry.id)}</code></dd>
-      </dl>
+      </dl>${changesHtml(entry.changes)}
       <p class="links"><a class="page" href="./${escapeHtml(entry.id)}/index.html">Reference</a> <a class="spec" href="./${escapeHtml(entry.id)}/openapi.json" download="${escapeHtml(entry.id)}-openapi.json">Download openapi.json</a></p>
     </li>`;
   });
@@ -99,6 +118,13 @@ export function indexHtml(entries: IndexEntry[]): string {
     code { font: .85em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #eef1f5; padding: 0 .25em; border-radius: 3px; }
     .links { margin: auto 0 0; display: flex; gap: 1rem; flex-wrap: wrap; }
     .links a { font-weight: 600; }
+    .changes { margin: 0 0 1rem; font-size: .9rem; }
+    .changes h3 { margin: 0 0 .25rem; font-size: .95rem; }
+    .changes ul { display: block; margin: .25rem 0 .5rem; padding-left: 1.1rem; list-style: disc; }
+    .changes summary { cursor: pointer; }
+    .date { color: var(--muted); }
+    .level { font-size: .75rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
+    .level.breaking, li.breaking .level { color: #b42318; font-weight: 600; }
   </style>
 </head>
 <body>
@@ -119,10 +145,12 @@ export function docsIndexStep(apis: ApiEntry[], root: string): Step {
   const output = join(docsDir(root), 'index.html');
   return {
     name: 'docs index',
-    inputs: [`${root}/redocly.yaml`, ...bundles, `${root}/scripts/steps/docs-index.ts`],
+    inputs: [`${root}/redocly.yaml`, ...bundles, `${root}/scripts/steps/docs-index.ts`, `${root}/CHANGELOG.md`, `${root}/scripts/lib/contract-diff/changelog.ts`],
     outputs: [output],
     async run() {
-      const entries = apis.map((api, i) => indexEntry(api.id, JSON.parse(readFileSync(bundles[i]!, 'utf8'))));
+      const changelog = join(root, 'CHANGELOG.md');
+      const changes = existsSync(changelog) ? parseChangelog(readFileSync(changelog, 'utf8')) : new Map<string, ApiChangelogEntry[]>();
+      const entries = apis.map((api, i) => ({ ...indexEntry(api.id, JSON.parse(readFileSync(bundles[i]!, 'utf8'))), changes: changes.get(api.id) ?? [] }));
       mkdirSync(docsDir(root), { recursive: true });
       writeFileSync(output, indexHtml(entries));
     },

@@ -48,6 +48,7 @@ const LOWER_BOUNDS: Record<string, string> = { minLength: 'length', minItems: 'i
 const UPPER_BOUNDS: Record<string, string> = { maxLength: 'length', maxItems: 'item count', maxProperties: 'property count', maximum: 'range', exclusiveMaximum: 'range', maxContains: 'item count' };
 const NARROWING = new Set(['pattern', 'format', 'multipleOf', 'contentEncoding', 'contentMediaType', 'uniqueItems', 'dependentRequired']);
 
+const verb = (action: LibDiff['action']) => ({ add: 'added', remove: 'removed', replace: 'changed', rename: 'renamed' })[action];
 const flip = (direction: Direction): Direction => (direction === 'send' ? 'receive' : 'send');
 const show = (value: unknown) => (value === undefined ? '' : JSON.stringify(value));
 const isExtension = (key: unknown) => typeof key === 'string' && key.startsWith('x-');
@@ -116,10 +117,10 @@ class Classifier {
     if (top === 'paths' && typeof key === 'string') return this.pathItem(diff, key, rest);
     if (top === 'webhooks' && typeof key === 'string') return this.webhook(diff, key, rest);
     if (top === 'info' || top === 'openapi' || top === 'tags' || top === 'externalDocs' || top === 'jsonSchemaDialect' || isExtension(top)) {
-      return this.add({ level: 'annotation', kind: 'annotation', location: `document ${diff.path.join('.')}`, message: `${diff.action} ${diff.path.join('.')}` }, diff);
+      return this.add({ level: 'annotation', kind: 'annotation', location: `document ${diff.path.join('.')}`, message: `${verb(diff.action)} ${diff.path.join('.')}` }, diff);
     }
     if (top === 'servers') {
-      return this.add({ level: 'non-breaking', kind: 'servers', location: 'servers', message: `${diff.action} server ${diff.path.slice(1).join('.')}` }, diff);
+      return this.add({ level: 'non-breaking', kind: 'servers', location: 'servers', message: `${verb(diff.action)} server ${diff.path.slice(1).join('.')}` }, diff);
     }
     this.fallback(diff, `document ${diff.path.join('.')}`);
   }
@@ -128,7 +129,7 @@ class Classifier {
     // Whatever this policy does not know: the library's own classification; when it has none, breaking (the
     // safe side: a reviewer looks at it).
     const level: Level = diff.type === 'annotation' ? 'annotation' : diff.type === 'non-breaking' || diff.type === 'deprecated' ? 'non-breaking' : 'breaking';
-    this.add({ level, kind: 'other', location, message: `${diff.action} ${diff.path.join('.')}${diff.description ? ` (${diff.description})` : ''}` }, diff);
+    this.add({ level, kind: 'other', location, message: `${verb(diff.action)} ${diff.path.join('.')}${diff.description ? ` (${diff.description})` : ''}` }, diff);
   }
 
   private pathItem(diff: LibDiff, route: string, rest: (string | number)[]): void {
@@ -145,7 +146,7 @@ class Classifier {
       return this.operation(diff, { label: `${method.toUpperCase()} ${route}`, request: 'send', path: ['paths', route, method] }, inner, 'operation');
     }
     if (ANNOTATIONS.has(String(method)) || isExtension(method)) {
-      return this.add({ level: 'annotation', kind: 'annotation', location: route, message: `${diff.action} ${String(method)}` }, diff);
+      return this.add({ level: 'annotation', kind: 'annotation', location: route, message: `${verb(diff.action)} ${String(method)}` }, diff);
     }
     this.fallback(diff, route);
   }
@@ -163,7 +164,7 @@ class Classifier {
       return this.operation(diff, { label: `webhook ${name} (${method.toUpperCase()})`, request: 'receive', path: ['webhooks', name, method] }, inner, 'webhook');
     }
     if (ANNOTATIONS.has(String(method)) || isExtension(method)) {
-      return this.add({ level: 'annotation', kind: 'annotation', location: `webhook ${name}`, message: `${diff.action} ${String(method)}` }, diff);
+      return this.add({ level: 'annotation', kind: 'annotation', location: `webhook ${name}`, message: `${verb(diff.action)} ${String(method)}` }, diff);
     }
     this.fallback(diff, `webhook ${name}`);
   }
@@ -183,7 +184,7 @@ class Classifier {
     const [part, ...inner] = rest;
     if (part === undefined) return this.operationPresence(diff, op, what);
     if (ANNOTATIONS.has(String(part)) || isExtension(part)) {
-      return this.add({ level: 'annotation', kind: 'annotation', location: op.label, message: `${diff.action} ${String(part)}` }, diff);
+      return this.add({ level: 'annotation', kind: 'annotation', location: op.label, message: `${verb(diff.action)} ${String(part)}` }, diff);
     }
     if (part === 'deprecated') {
       return this.add({ level: 'non-breaking', kind: 'deprecated', location: op.label, message: `${op.label} ${diff.after ? 'deprecated' : 'no longer deprecated'}` }, diff);
@@ -193,7 +194,7 @@ class Classifier {
     if (part === 'responses') return this.response(diff, op, inner);
     if (part === 'callbacks') return this.callback(diff, op, inner);
     if (part === 'servers') {
-      return this.add({ level: 'non-breaking', kind: 'servers', location: op.label, message: `${diff.action} server` }, diff);
+      return this.add({ level: 'non-breaking', kind: 'servers', location: op.label, message: `${verb(diff.action)} server` }, diff);
     }
     this.fallback(diff, op.label);
   }
@@ -243,11 +244,11 @@ class Classifier {
     }
     if (field === 'schema') return this.schema(diff, direction, location, inner, [...op.path, 'parameters', index!, 'schema'], label);
     if (ANNOTATIONS.has(String(field)) || isExtension(field)) {
-      return this.add({ level: 'annotation', kind: 'annotation', direction, location, message: `${diff.action} ${String(field)} of ${label}` }, diff);
+      return this.add({ level: 'annotation', kind: 'annotation', direction, location, message: `${verb(diff.action)} ${String(field)} of ${label}` }, diff);
     }
     if (field === 'deprecated') return this.add({ level: 'non-breaking', kind: 'deprecated', direction, location, message: `${label} ${diff.after ? 'deprecated' : 'no longer deprecated'}` }, diff);
     // name, in, style, explode, allowReserved, content: the wire format changed.
-    this.add({ level: 'breaking', kind: 'parameter-format', direction, location, message: `${diff.action} ${String(field)} of ${label}: ${show(diff.before)} -> ${show(diff.after)}` }, diff);
+    this.add({ level: 'breaking', kind: 'parameter-format', direction, location, message: `${verb(diff.action)} ${String(field)} of ${label}: ${show(diff.before)} -> ${show(diff.after)}` }, diff);
   }
 
   private requestBody(diff: LibDiff, op: OperationContext, rest: (string | number)[]): void {
@@ -266,7 +267,7 @@ class Classifier {
       return this.add({ level: breaking ? 'breaking' : 'non-breaking', kind: nowRequired ? 'body-now-required' : 'body-now-optional', direction, location, message: `request body is now ${nowRequired ? 'required' : 'optional'}` }, diff);
     }
     if (field === 'content') return this.content(diff, direction, location, [...op.path, 'requestBody', 'content'], mediaType, part, inner);
-    if (ANNOTATIONS.has(String(field)) || isExtension(field)) return this.add({ level: 'annotation', kind: 'annotation', direction, location, message: `${diff.action} ${String(field)}` }, diff);
+    if (ANNOTATIONS.has(String(field)) || isExtension(field)) return this.add({ level: 'annotation', kind: 'annotation', direction, location, message: `${verb(diff.action)} ${String(field)}` }, diff);
     this.fallback(diff, location);
   }
 
@@ -286,7 +287,7 @@ class Classifier {
       return this.add({ level: 'breaking', kind: 'removed-media-type', direction, location, message: `${diff.action === 'remove' ? 'removed' : 'replaced'} media type ${String(mediaType)}` }, diff);
     }
     if (part === 'schema') return this.schema(diff, direction, location, inner, [...contentPath, mediaType, 'schema'], 'body');
-    if (part === 'example' || part === 'examples' || isExtension(part)) return this.add({ level: 'annotation', kind: 'annotation', direction, location, message: `${diff.action} ${String(part)}` }, diff);
+    if (part === 'example' || part === 'examples' || isExtension(part)) return this.add({ level: 'annotation', kind: 'annotation', direction, location, message: `${verb(diff.action)} ${String(part)}` }, diff);
     this.fallback(diff, location);
   }
 
@@ -307,10 +308,10 @@ class Classifier {
         return this.add({ level: 'breaking', kind: 'removed-header', direction, location: headerLocation, message: `removed header ${String(third)}` }, diff);
       }
       if (fourth === 'schema') return this.schema(diff, direction, headerLocation, inner, [...op.path, 'responses', status, 'headers', third!, 'schema'], `header ${String(third)}`);
-      if (ANNOTATIONS.has(String(fourth)) || isExtension(fourth)) return this.add({ level: 'annotation', kind: 'annotation', direction, location: headerLocation, message: `${diff.action} ${String(fourth)}` }, diff);
+      if (ANNOTATIONS.has(String(fourth)) || isExtension(fourth)) return this.add({ level: 'annotation', kind: 'annotation', direction, location: headerLocation, message: `${verb(diff.action)} ${String(fourth)}` }, diff);
       return this.fallback(diff, headerLocation);
     }
-    if (ANNOTATIONS.has(String(field)) || isExtension(field)) return this.add({ level: 'annotation', kind: 'annotation', direction, location, message: `${diff.action} ${String(field)}` }, diff);
+    if (ANNOTATIONS.has(String(field)) || isExtension(field)) return this.add({ level: 'annotation', kind: 'annotation', direction, location, message: `${verb(diff.action)} ${String(field)}` }, diff);
     this.fallback(diff, location);
   }
 
@@ -404,7 +405,7 @@ class Classifier {
     }
 
     if (ANNOTATIONS.has(keyword) || isExtension(keyword)) {
-      return this.add({ level: 'annotation', kind: 'annotation', ...said, message: `${diff.action} ${keyword} of \`${fieldName}\`` }, diff);
+      return this.add({ level: 'annotation', kind: 'annotation', ...said, message: `${verb(diff.action)} ${keyword} of \`${fieldName}\`` }, diff);
     }
     if (SOFT.has(keyword)) {
       return this.add({ level: 'non-breaking', kind: keyword, ...said, message: `${keyword} of \`${fieldName}\`: ${show(diff.before)} -> ${show(diff.after)}` }, diff);
