@@ -125,7 +125,8 @@ export interface components {
         };
         /** @description The Bajie envelope carrying the agent's push configuration. */
         AgentCabinetEventPushConfigResponse: {
-            code: components["schemas"]["ResultCode"];
+            /** @constant */
+            code: 0;
             /**
              * @description Human-readable result message.
              * @example Successful operation
@@ -237,7 +238,10 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Result"];
+                "application/json": {
+                    /** @constant */
+                    code?: 0;
+                } & components["schemas"]["Result"];
             };
         };
         /** @description Bad Request. The body misses a required field, or a field has the wrong type or value. */

@@ -213,7 +213,8 @@ export interface components {
         };
         /** @description The HanChuESS envelope carrying one subscription. */
         SubscriptionResponse: {
-            errno?: components["schemas"]["Errno"];
+            /** @constant */
+            errno?: 0;
             /** @description Human-readable result message. */
             msg?: string;
             data?: components["schemas"]["Subscription"];
@@ -254,7 +255,8 @@ export interface components {
         };
         /** @description The HanChuESS envelope where the page does not say what `data` holds. */
         Envelope: {
-            errno?: components["schemas"]["Errno"];
+            /** @constant */
+            errno?: 0;
             /** @description Human-readable result message. */
             msg?: string;
             /** @description Operation result; its shape is not published. */

@@ -220,7 +220,8 @@ export interface components {
             Data: components["schemas"]["DeviceInverter"][];
             Meta: components["schemas"]["Pagination"];
             Errors: components["schemas"]["ResponseErrors"];
-            StatusCode: components["schemas"]["StatusCode"];
+            /** @constant */
+            StatusCode: 200;
             /**
              * @description Response message, `Success` or an error message.
              * @example Success
