@@ -1,16 +1,28 @@
 // The generated Volue Spark Energy Coordination client against the real Prism mock of the bundled spec.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, defaultBaseUrl, type components } from '../../generated/energy-coordination/client.ts';
-import { startMock, type RunningMock } from '../support/mock.ts';
+import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
 
+const NOW = '2024-03-01T12:00:00.000Z';
+let nextId = 0;
 let mock: RunningMock;
 let client: ReturnType<typeof createClient>;
 
+/** A client on a tenant of its own (a token no other test uses), so every test starts from the seed. */
+let tenants = 0;
+const freshClient = () => {
+  const token = `spark-mock-test-${++tenants}`;
+  return createClient({ baseUrl: mock.baseUrlFor(defaultBaseUrl), auth: { token: async () => token } });
+};
+
 beforeAll(async () => {
-  mock = await startMock('energy-coordination');
-  client = createClient({ baseUrl: mock.baseUrlFor(defaultBaseUrl), auth: { token: async () => 'test-token' } });
+  mock = await startMock('energy-coordination', { ids: () => `spark-${++nextId}`, clock: () => new Date(NOW) });
+  client = freshClient();
 });
 afterAll(() => mock.close());
+
+const expectValid = (method: string, path: string, status: number, body: unknown) =>
+  expect(answerErrors('energy-coordination', method, path, status, body)).toEqual([]);
 
 const resource: components['schemas']['ResourceRequest'] = {
   userId: 'user-1',
@@ -42,12 +54,21 @@ describe('energy-coordination client against the mock', () => {
       expect(data?.[0]?.intervalPeriod?.duration).toBe('02:00:00');
     });
 
-    it('getEvent: GET /events/{eventId}', async () => {
-      const { data, response } = await client.GET('/events/{eventId}', { params: { path: { eventId: 'event-1' } } });
+    it('getEvent: GET /events/{eventId} answers the seeded event; an unknown id is a 404 problem', async () => {
+      const { data, response } = await client.GET('/events/{eventId}', { params: { path: { eventId: 'string' } } });
       expect(response.status).toBe(200);
-      expect(pathOf(response)).toBe('/energy-coordination/v1/events/event-1');
+      expect(pathOf(response)).toBe('/energy-coordination/v1/events/string');
       expect(data?.payload?.payloadType).toBe('CurrentLevel');
       expect(data?.createdDateTime).toBe('2019-08-24T14:15:22Z');
+      expect(data).toEqual((await client.GET('/events')).data?.[0]);
+      expectValid('get', '/events/{eventId}', 200, data);
+
+      const unknown = await client.GET('/events/{eventId}', { params: { path: { eventId: 'event-1' } } });
+      expect(unknown.response.status).toBe(404);
+      expect(unknown.response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(unknown.error).toMatchObject({ status: 404, title: 'Not Found' });
+      expect(unknown.error?.detail).toContain('event-1');
+      expectValid('get', '/events/{eventId}', 404, unknown.error);
     });
   });
 
@@ -73,37 +94,49 @@ describe('energy-coordination client against the mock', () => {
       });
       expect(error).toBeUndefined();
       expect(response.status).toBe(200);
-      expect(data?.programId).toBe('string');
-      expect(data?.modificationDateTime).toBe('2019-08-24T14:15:22Z');
+      expect(data).toMatchObject({ id: expect.stringMatching(/^spark-\d+$/), eventId: 'event-1', name: 'charge actions', createdDateTime: NOW, modificationDateTime: NOW });
+      expectValid('post', '/reports', 200, data);
     });
   });
 
   describe('Resources', () => {
-    it('listResources: GET /resources', async () => {
-      const { data, response } = await client.GET('/resources');
+    it('listResources: GET /resources answers the seeded sample', async () => {
+      const { data, response } = await freshClient().GET('/resources');
       expect(response.status).toBe(200);
+      expect(data).toHaveLength(1);
       expect(data?.[0]?.metadata?.resourceType).toBe('Unknown');
+      expectValid('get', '/resources', 200, data);
     });
 
-    it('createResource: POST /resources', async () => {
-      const { data, error, response } = await client.POST('/resources', { body: resource });
+    it('createResource: POST /resources answers what was sent plus Spark\'s id, and lists it', async () => {
+      const own = freshClient();
+      const { data, error, response } = await own.POST('/resources', { body: resource });
       expect(error).toBeUndefined();
       expect(response.status).toBe(200);
-      expect(data?.id).toBe('string');
-      expect(data?.metadata?.year).toBe(0);
+      expect(data).toEqual({ ...resource, id: expect.stringMatching(/^spark-\d+$/) });
+      expectValid('post', '/resources', 200, data);
+      expect((await own.GET('/resources')).data?.map((item) => item.id)).toEqual(['string', data?.id]);
     });
 
-    it('updateResource: PUT /resources?resourceId=', async () => {
-      const { data, error, response } = await client.PUT('/resources', {
+    it('updateResource: PUT /resources?resourceId= replaces it, keeping its ids', async () => {
+      const own = freshClient();
+      const created = await own.POST('/resources', { body: resource });
+      const changed = { ...resource, metadata: { ...resource.metadata!, year: 2025 } };
+      const { data, error, response } = await own.PUT('/resources', {
         params: { query: { resourceId: 'vehicle-1' } },
-        body: resource,
+        body: changed,
       });
       expect(error).toBeUndefined();
       expect(response.status).toBe(200);
       const url = new URL(response.url);
       expect(url.pathname).toBe('/energy-coordination/v1/resources');
       expect(url.searchParams.get('resourceId')).toBe('vehicle-1');
-      expect(data?.resourceId).toBe('string');
+      expect(data).toEqual({ ...changed, id: created.data?.id });
+      expectValid('put', '/resources', 200, data);
+      expect((await own.GET('/resources/{resourceId}', { params: { path: { resourceId: 'vehicle-1' } } })).data).toEqual(data);
+      const unknown = await own.PUT('/resources', { params: { query: { resourceId: 'vehicle-404' } }, body: resource });
+      expect(unknown.response.status).toBe(404);
+      expect(unknown.error).toMatchObject({ status: 404 });
     });
 
     it('updateResource without the required resourceId query parameter is a 400', async () => {
@@ -115,66 +148,100 @@ describe('energy-coordination client against the mock', () => {
       expect(error?.errors).toHaveProperty('resourceId');
     });
 
-    it('deleteResource: DELETE /resources?resourceId= answers 204 without a body', async () => {
-      const { data, error, response } = await client.DELETE('/resources', { params: { query: { resourceId: 'vehicle-1' } } });
+    it('deleteResource: DELETE /resources?resourceId= answers 204 without a body, then it is gone', async () => {
+      const own = freshClient();
+      await own.POST('/resources', { body: resource });
+      const { data, error, response } = await own.DELETE('/resources', { params: { query: { resourceId: 'vehicle-1' } } });
       expect(error).toBeUndefined();
       expect(response.status).toBe(204);
       expect(new URL(response.url).search).toBe('?resourceId=vehicle-1');
       expect(data).toBeUndefined();
+      expect((await own.GET('/resources/{resourceId}', { params: { path: { resourceId: 'vehicle-1' } } })).response.status).toBe(404);
+      const again = await own.DELETE('/resources', { params: { query: { resourceId: 'vehicle-1' } } });
+      expect(again.response.status).toBe(404);
+      expectValid('delete', '/resources', 404, again.error);
     });
 
-    it('getResource: GET /resources/{resourceId}', async () => {
-      const { data, response } = await client.GET('/resources/{resourceId}', {
+    it('getResource: GET /resources/{resourceId} finds it by resourceId or by Spark\'s id', async () => {
+      const own = freshClient();
+      const created = await own.POST('/resources', { body: resource });
+      const { data, response } = await own.GET('/resources/{resourceId}', {
         params: { path: { resourceId: 'vehicle-1' } },
       });
       expect(response.status).toBe(200);
       expect(pathOf(response)).toBe('/energy-coordination/v1/resources/vehicle-1');
-      expect(data?.metadata?.vin).toBe('string');
+      expect(data).toEqual(created.data);
+      expect(data?.metadata?.vin).toBe('YV1AB12C3D4567890');
+      expectValid('get', '/resources/{resourceId}', 200, data);
+      expect((await own.GET('/resources/{resourceId}', { params: { path: { resourceId: created.data!.id! } } })).data).toEqual(created.data);
+      const unknown = await own.GET('/resources/{resourceId}', { params: { path: { resourceId: 'vehicle-404' } } });
+      expect(unknown.response.status).toBe(404);
+      expectValid('get', '/resources/{resourceId}', 404, unknown.error);
     });
   });
 
   describe('Subscriptions', () => {
-    it('listSparkSubscriptions: GET /subscriptions', async () => {
-      const { data, response } = await client.GET('/subscriptions');
+    it('listSparkSubscriptions: GET /subscriptions answers the seeded sample', async () => {
+      const { data, response } = await freshClient().GET('/subscriptions');
       expect(response.status).toBe(200);
+      expect(data).toHaveLength(1);
       expect(data?.[0]?.operationTypes).toEqual(['Create']);
+      expectValid('get', '/subscriptions', 200, data);
     });
 
-    it('createSparkSubscription: POST /subscriptions', async () => {
-      const { data, error, response } = await client.POST('/subscriptions', { body: subscription });
+    it('createSparkSubscription: POST /subscriptions answers what was sent plus a new id', async () => {
+      const own = freshClient();
+      const { data, error, response } = await own.POST('/subscriptions', { body: subscription });
       expect(error).toBeUndefined();
       expect(response.status).toBe(200);
-      expect(data?.id).toBe('string');
-      expect(data?.eventPayloadTypes).toEqual(['Unknown']);
+      expect(data).toEqual({ ...subscription, id: expect.stringMatching(/^spark-\d+$/) });
+      expectValid('post', '/subscriptions', 200, data);
+      expect((await own.GET('/subscriptions')).data?.map((item) => item.id)).toEqual(['string', data?.id]);
     });
 
     it('getSparkSubscription: GET /subscriptions/{subscriptionId}', async () => {
-      const { data, response } = await client.GET('/subscriptions/{subscriptionId}', {
-        params: { path: { subscriptionId: 'sub-1' } },
+      const own = freshClient();
+      const created = await own.POST('/subscriptions', { body: subscription });
+      const subscriptionId = created.data!.id!;
+      const { data, response } = await own.GET('/subscriptions/{subscriptionId}', {
+        params: { path: { subscriptionId } },
       });
       expect(response.status).toBe(200);
-      expect(pathOf(response)).toBe('/energy-coordination/v1/subscriptions/sub-1');
-      expect(data?.webhookUrl).toBe('string');
+      expect(pathOf(response)).toBe(`/energy-coordination/v1/subscriptions/${subscriptionId}`);
+      expect(data).toEqual(created.data);
+      expect(data?.webhookUrl).toBe('https://partner.example/spark/webhook');
+      const unknown = await own.GET('/subscriptions/{subscriptionId}', { params: { path: { subscriptionId: 'sub-1' } } });
+      expect(unknown.response.status).toBe(404);
+      expect(unknown.error).toMatchObject({ status: 404, title: 'Not Found' });
+      expectValid('get', '/subscriptions/{subscriptionId}', 404, unknown.error);
     });
 
-    it('updateSparkSubscription: PUT /subscriptions/{subscriptionId}', async () => {
-      const { data, error, response } = await client.PUT('/subscriptions/{subscriptionId}', {
-        params: { path: { subscriptionId: 'sub-1' } },
-        body: { id: 'sub-1', ...subscription, operationTypes: ['Delete'] },
+    it('updateSparkSubscription: PUT /subscriptions/{subscriptionId} replaces it', async () => {
+      const own = freshClient();
+      const subscriptionId = (await own.POST('/subscriptions', { body: subscription })).data!.id!;
+      const { data, error, response } = await own.PUT('/subscriptions/{subscriptionId}', {
+        params: { path: { subscriptionId } },
+        body: { id: subscriptionId, ...subscription, operationTypes: ['Delete'] },
       });
       expect(error).toBeUndefined();
       expect(response.status).toBe(200);
-      expect(data?.webhookSecret).toBe('string');
+      expect(data).toEqual({ id: subscriptionId, ...subscription, operationTypes: ['Delete'] });
+      expectValid('put', '/subscriptions/{subscriptionId}', 200, data);
+      expect((await own.GET('/subscriptions/{subscriptionId}', { params: { path: { subscriptionId } } })).data).toEqual(data);
     });
 
-    it('deleteSparkSubscription: DELETE /subscriptions/{subscriptionId} answers 204 without a body', async () => {
-      const { data, error, response } = await client.DELETE('/subscriptions/{subscriptionId}', {
-        params: { path: { subscriptionId: 'sub-1' } },
+    it('deleteSparkSubscription: DELETE /subscriptions/{subscriptionId} answers 204 without a body, then it is gone', async () => {
+      const own = freshClient();
+      const { data, error, response } = await own.DELETE('/subscriptions/{subscriptionId}', {
+        params: { path: { subscriptionId: 'string' } },
       });
       expect(error).toBeUndefined();
       expect(response.status).toBe(204);
-      expect(pathOf(response)).toBe('/energy-coordination/v1/subscriptions/sub-1');
+      expect(pathOf(response)).toBe('/energy-coordination/v1/subscriptions/string');
       expect(data).toBeUndefined();
+      expect((await own.GET('/subscriptions')).data).toEqual([]);
+      const again = await own.DELETE('/subscriptions/{subscriptionId}', { params: { path: { subscriptionId: 'string' } } });
+      expect(again.response.status).toBe(404);
     });
   });
 

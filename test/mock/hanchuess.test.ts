@@ -1,16 +1,22 @@
-// The generated HanChuESS client against the real Prism mock of the bundled spec.
+// The generated HanChuESS client against the real (stateful) Prism mock of the bundled spec.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, defaultBaseUrl } from '../../generated/hanchuess/client.ts';
-import { startMock, type RunningMock } from '../support/mock.ts';
+import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
 
 let mock: RunningMock;
-let client: ReturnType<typeof createClient>;
+let nextId = 0;
 
 beforeAll(async () => {
-  mock = await startMock('hanchuess');
-  client = createClient({ baseUrl: mock.baseUrlFor(defaultBaseUrl), auth: { token: async () => 'test-token' } });
+  mock = await startMock('hanchuess', { ids: () => `SUB${++nextId}` });
 });
 afterAll(() => mock.close());
+
+/** A client on a tenant of its own (a token no other test uses), so every test starts from the seed. */
+let tenants = 0;
+const freshClient = () => {
+  const token = `hanchuess-mock-test-${++tenants}`;
+  return createClient({ baseUrl: mock.baseUrlFor(defaultBaseUrl), auth: { token: async () => token } });
+};
 
 const subscription = {
   oem: 'H03Z****SY37',
@@ -20,50 +26,118 @@ const subscription = {
   version: '1.0.0',
   devices: ['H01****G1H', 'H02****D6C'],
 };
+/** What HanChuESS answers for it: the secret is kept to sign with but never shown. */
+const { secret: _secret, ...shown } = subscription;
+
+/** The subscription of the document's list sample, which a fresh sandbox holds. */
+const documentSubscription = {
+  oem: 'H03Z****SY37',
+  subscriptionId: 'RD*****ZrWO',
+  webhookUrl: 'https://partner.tech/api/callback',
+  events: ['*'],
+  version: '1.0.0',
+  status: 'inactive',
+  devices: ['H01****G1H', 'H02****D6C'],
+};
+
+const expectValid = (method: string, path: string, status: number, body: unknown) => expect(answerErrors('hanchuess', method, path, status, body)).toEqual([]);
 
 describe('hanchuess client against the mock', () => {
   it('reaches the mock at the production base path, /portal included', () => {
     expect(mock.baseUrlFor(defaultBaseUrl)).toBe(`${mock.origin}/portal`);
   });
 
-  it('createOemSubscription: POST /v1/oem/subscribe answers the subscription envelope', async () => {
+  it('createOemSubscription: POST /v1/oem/subscribe answers the subscription envelope with a new id, inactive', async () => {
+    const client = freshClient();
     const { data, error, response } = await client.POST('/v1/oem/subscribe', { body: subscription });
     expect(error).toBeUndefined();
     expect(response.status).toBe(200);
     expect(data?.errno).toBe(0);
-    expect(data?.data?.subscriptionId).toBe('RD*****ZrWO');
-    expect(data?.data?.status).toBe('inactive');
+    expect(data?.data).toEqual({ ...shown, subscriptionId: expect.stringMatching(/^SUB\d+$/), status: 'inactive' });
+    expectValid('post', '/v1/oem/subscribe', 200, data);
+    // Without events, the spec's default ['*'] is stored.
+    const { events: _events, ...withoutEvents } = subscription;
+    const defaulted = await client.POST('/v1/oem/subscribe', { body: withoutEvents });
+    expect(defaulted.data?.data?.events).toEqual(['*']);
+    expect(defaulted.data?.data?.subscriptionId).not.toBe(data?.data?.subscriptionId);
   });
 
-  it('listOemSubscriptions: POST /v1/oem/subscriptions answers the wrapped list', async () => {
+  it('listOemSubscriptions: POST /v1/oem/subscriptions answers the wrapped list of that oem', async () => {
+    const client = freshClient();
     const { data, response } = await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } });
     expect(response.status).toBe(200);
-    expect(data?.devices?.[0]?.data?.oem).toBe('H03Z****SY37');
+    expect(data?.devices).toEqual([{ errno: 0, msg: 'success', data: documentSubscription }]);
+    expectValid('post', '/v1/oem/subscriptions', 200, data);
+
+    const created = await client.POST('/v1/oem/subscribe', { body: { ...subscription, oem: 'OTHER-OEM' } });
+    const other = await client.POST('/v1/oem/subscriptions', { body: { oem: 'OTHER-OEM' } });
+    expect(other.data?.devices?.map((entry) => entry.data)).toEqual([created.data?.data]);
+    const first = await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } });
+    expect(first.data?.devices).toHaveLength(1);
   });
 
-  it('updateOemSubscription: POST /v1/oem/resubscribe with only the required fields', async () => {
+  it('updateOemSubscription: POST /v1/oem/resubscribe with only the required fields keeps the rest', async () => {
+    const client = freshClient();
     const { data, response } = await client.POST('/v1/oem/resubscribe', {
       body: { oem: 'H03Z****SY37', subscriptionId: 'RD*****ZrWO' },
     });
     expect(response.status).toBe(200);
     expect(data?.errno).toBe(0);
+    expect(data?.data).toEqual(documentSubscription);
+    expectValid('post', '/v1/oem/resubscribe', 200, data);
+
+    const changed = await client.POST('/v1/oem/resubscribe', {
+      body: { oem: 'H03Z****SY37', subscriptionId: 'RD*****ZrWO', webhookUrl: 'https://partner.tech/api/other', devices: ['H09****X'] },
+    });
+    expect(changed.data?.data).toEqual({ ...documentSubscription, webhookUrl: 'https://partner.tech/api/other', devices: ['H09****X'] });
+    const listed = await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } });
+    expect(listed.data?.devices?.[0]?.data).toEqual(changed.data?.data);
   });
 
-  it('deleteOemSubscription: DELETE /v1/oem/{oem}/unsubscribe/{subscriptionId}', async () => {
+  it('deleteOemSubscription: DELETE /v1/oem/{oem}/unsubscribe/{subscriptionId} removes it', async () => {
+    const client = freshClient();
+    const created = await client.POST('/v1/oem/subscribe', { body: subscription });
+    const subscriptionId = created.data!.data!.subscriptionId!;
     const { data, response } = await client.DELETE('/v1/oem/{oem}/unsubscribe/{subscriptionId}', {
-      params: { path: { oem: 'H03Z****SY37', subscriptionId: '72PX****j6j' } },
+      params: { path: { oem: 'H03Z****SY37', subscriptionId } },
     });
     expect(response.status).toBe(200);
-    expect(new URL(response.url).pathname).toBe('/portal/v1/oem/H03Z****SY37/unsubscribe/72PX****j6j');
-    expect(data?.errno).toBe(0);
+    expect(new URL(response.url).pathname).toBe(`/portal/v1/oem/H03Z****SY37/unsubscribe/${subscriptionId}`);
+    expect(data).toEqual({ errno: 0, msg: 'success', data: null });
+    const listed = await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } });
+    expect(listed.data?.devices?.map((entry) => entry.data?.subscriptionId)).toEqual(['RD*****ZrWO']);
+    // Deleting it again, or the document's id 72PX****j6j that this sandbox never had, is the spec's 404.
+    for (const id of [subscriptionId, '72PX****j6j']) {
+      const again = await client.DELETE('/v1/oem/{oem}/unsubscribe/{subscriptionId}', { params: { path: { oem: 'H03Z****SY37', subscriptionId: id } } });
+      expect(again.response.status).toBe(404);
+      expect(again.error).toMatchObject({ errno: 404, data: null });
+      expectValid('delete', '/v1/oem/{oem}/unsubscribe/{subscriptionId}', 404, again.error);
+    }
   });
 
-  it('testOemSubscription: POST /v1/oem/subscriptions/test', async () => {
+  it('a subscription of another oem is not found under this one', async () => {
+    const client = freshClient();
+    const { error, response } = await client.DELETE('/v1/oem/{oem}/unsubscribe/{subscriptionId}', {
+      params: { path: { oem: 'OTHER-OEM', subscriptionId: 'RD*****ZrWO' } },
+    });
+    expect(response.status).toBe(404);
+    expect(error).toMatchObject({ errno: 404, data: null });
+    const resubscribe = await client.POST('/v1/oem/resubscribe', { body: { oem: 'OTHER-OEM', subscriptionId: 'RD*****ZrWO' } });
+    expect(resubscribe.response.status).toBe(404);
+  });
+
+  it('testOemSubscription: POST /v1/oem/subscriptions/test answers the subscription; an unknown id is a 404', async () => {
+    const client = freshClient();
     const { data, response } = await client.POST('/v1/oem/subscriptions/test', {
-      body: { oem: 'H03Z****SY37', subscriptionId: '72PX****6j' },
+      body: { oem: 'H03Z****SY37', subscriptionId: 'RD*****ZrWO' },
     });
     expect(response.status).toBe(200);
-    expect(data?.data).toBeDefined();
+    // partner.tech is not loopback, so the test delivery is refused and the subscription stays inactive.
+    expect(data?.data).toEqual(documentSubscription);
+    expectValid('post', '/v1/oem/subscriptions/test', 200, data);
+    const unknown = await client.POST('/v1/oem/subscriptions/test', { body: { oem: 'H03Z****SY37', subscriptionId: '72PX****6j' } });
+    expect(unknown.response.status).toBe(404);
+    expect(unknown.error).toMatchObject({ errno: 404, data: null });
   });
 
   it('sends the bearer token from the provider, and a request without one gets 401 in the envelope', async () => {
@@ -79,6 +153,7 @@ describe('hanchuess client against the mock', () => {
   });
 
   it('a body without oem comes back as a typed 400 error naming the field', async () => {
+    const client = freshClient();
     const { oem: _omitted, ...withoutOem } = subscription;
     // @ts-expect-error oem is required by the spec, so the type checker rejects this body too
     const { data, error, response } = await client.POST('/v1/oem/subscribe', { body: withoutOem });
@@ -88,11 +163,13 @@ describe('hanchuess client against the mock', () => {
     expect(error?.msg).toContain("required property 'oem'");
   });
 
-  it('a webhookUrl that is not HTTPS is rejected with the pattern named', async () => {
+  it('a webhookUrl that is not HTTPS is rejected with the pattern named, and nothing is stored', async () => {
+    const client = freshClient();
     const { error, response } = await client.POST('/v1/oem/subscribe', {
       body: { ...subscription, webhookUrl: 'http://partner.tech/api/callback' },
     });
     expect(response.status).toBe(400);
     expect(error?.msg).toMatch(/webhookUrl.*pattern/);
+    expect((await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } })).data?.devices).toHaveLength(1);
   });
 });

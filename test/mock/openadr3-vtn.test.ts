@@ -76,7 +76,7 @@ describe('openadr3-vtn client against the mock', () => {
       { ...matching.data!, programID: 'program-8' },
       { ...matching.data!, targets: [{ type: 'PRICE', values: ['group-2'] }] },
       { ...matching.data!, targets: [{ type: 'GROUP', values: ['group-3'] }] },
-      { ...matching.data!, objectOperations: [{ objects: ['REPORT'], operations: ['POST'], callbackUrl: 'https://myserver.com/send/callback/here' }] },
+      { ...matching.data!, objectOperations: [{ objects: ['REPORT' as const], operations: ['POST' as const], callbackUrl: 'https://myserver.com/send/callback/here' }] },
     ].map(({ id: _id, createdDateTime: _c, modificationDateTime: _m, objectType: _o, ...sent }) => sent);
     for (const body of others) expect((await client.POST('/subscriptions', { body })).response.status).toBe(201);
 

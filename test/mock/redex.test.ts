@@ -1,7 +1,7 @@
 // The generated RedEx client against the real Prism mock of the bundled spec.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, defaultBaseUrl } from '../../generated/redex/client.ts';
-import { startMock, type RunningMock } from '../support/mock.ts';
+import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
 
 let mock: RunningMock;
 let client: ReturnType<typeof createClient>;
@@ -36,7 +36,30 @@ describe('redex client against the mock', () => {
     expect(data?.Data[0]?.GridConnectionDate).toBe('2022-05-15 00:00:00');
     expect(data?.Data[0]?.Inverters?.[0]?.BrandCode).toBe('HW21');
     expect(data?.Data[0]?.Inverters?.[0]?.InstalledCapacity).toBe(9.9);
+    // Meta reflects the request (ItemsPerPage 10) and agrees with Data.
+    expect(data?.Meta).toEqual({ CurrentPage: 1, TotalPage: 1, TotalItems: 1, ItemsPerPage: 10 });
+    expect(answerErrors('redex', 'get', path, 200, data)).toEqual([]);
+  });
+
+  it('without paging parameters the spec defaults apply (CurrentPage 1, ItemsPerPage 100)', async () => {
+    const { data, response } = await client.GET(path, { params: { path: { deviceApplicationId } } });
+    expect(response.status).toBe(200);
     expect(data?.Meta).toEqual({ CurrentPage: 1, TotalPage: 1, TotalItems: 1, ItemsPerPage: 100 });
+    // A page past the end is empty, with the same counts.
+    const past = await client.GET(path, { params: { path: { deviceApplicationId }, query: { CurrentPage: 2, ItemsPerPage: 10 } } });
+    expect(past.data?.Data).toEqual([]);
+    expect(past.data?.Meta).toEqual({ CurrentPage: 2, TotalPage: 1, TotalItems: 1, ItemsPerPage: 10 });
+  });
+
+  it("an unknown device application answers the spec's 404 in the RedEx envelope, in the document's words", async () => {
+    const unknown = 'bfa462c1-7e98-4f7b-8521-08dc7920a5f2';
+    const { data, error, response } = await client.GET(path, {
+      params: { path: { deviceApplicationId: unknown }, query: { CurrentPage: 1, ItemsPerPage: 10 } },
+    });
+    expect(data).toBeUndefined();
+    expect(response.status).toBe(404);
+    expect(error).toEqual({ Data: null, Meta: null, Errors: null, StatusCode: 404, Message: `The Device Application ID: ${unknown} does not exist.` });
+    expect(answerErrors('redex', 'get', path, 404, error)).toEqual([]);
   });
 
   it("the document's curl request with raw fetch, only the origin swapped, answers the 200 example", async () => {
