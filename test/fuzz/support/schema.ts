@@ -146,12 +146,12 @@ export class SchemaTools {
 
   private string(s: Record<string, any>): fc.Arbitrary<string> {
     const minLength: number = s.minLength ?? 0;
-    const maxLength: number = s.maxLength ?? 24;
+    const maxLength: number = s.maxLength ?? Number.POSITIVE_INFINITY;
     let base: fc.Arbitrary<string>;
     if (s.format === 'date-time') base = dateTime();
     else if (s.format === 'uri') base = uri(s.pattern && /^\^http:/.test(s.pattern) ? 'http' : 'https');
     else if (s.format === 'uuid') base = fc.uuid();
-    else if (s.pattern) base = fc.stringMatching(new RegExp(s.pattern)).map((value) => value.slice(0, maxLength));
+    else if (s.pattern) base = fc.stringMatching(new RegExp(s.pattern)).map((value) => value.slice(0, Math.min(maxLength, 64)));
     else
       base = fc.oneof(
         { weight: 3, arbitrary: fc.string({ minLength, maxLength: Math.min(maxLength, 24) }) },
