@@ -9,16 +9,18 @@ import { benchClient } from './bench/client.ts';
 import { benchStartup, benchThroughput } from './bench/mocks.ts';
 import { benchPipeline } from './bench/pipeline.ts';
 import { benchSize } from './bench/size.ts';
+import { benchSoak } from './bench/soak.ts';
 import { renderReadmeTable } from './bench/report.ts';
 
-const SUITES = ['pipeline', 'startup', 'throughput', 'client', 'size'] as const;
+const SUITES = ['pipeline', 'startup', 'throughput', 'client', 'size', 'soak'] as const;
 
 async function main() {
   const { values } = parseArgs({
     options: {
       only: { type: 'string' },
       runs: { type: 'string', default: '3' },
-      duration: { type: 'string', default: '4' },
+      // Seconds of load: 4 per throughput run, 60 for the soak unless given.
+      duration: { type: 'string' },
       'no-readme': { type: 'boolean', default: false },
     },
   });
@@ -37,9 +39,10 @@ async function main() {
   const suites: Record<(typeof SUITES)[number], () => Promise<unknown>> = {
     pipeline: () => benchPipeline(runs),
     startup: () => benchStartup(runs),
-    throughput: () => benchThroughput(runs, Number(values.duration)),
+    throughput: () => benchThroughput(runs, Number(values.duration ?? 4)),
     client: () => benchClient(runs),
     size: () => benchSize(),
+    soak: () => benchSoak(Number(values.duration ?? 60)),
   };
   for (const suite of SUITES.filter((name) => only.includes(name))) {
     const suiteStarted = performance.now();

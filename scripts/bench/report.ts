@@ -11,7 +11,7 @@ interface Row {
 const status = (met: boolean | null) => (met === null ? 'no bound set' : met ? 'met' : '**not met**');
 
 export function renderReadmeTable(report: { date: string; machine: Record<string, unknown>; results: Results }): string {
-  const { pipeline, startup, throughput, client, size } = report.results;
+  const { pipeline, startup, throughput, client, size, soak } = report.results;
   const rows: Row[] = [];
   if (pipeline) {
     rows.push({ what: 'cold `npm run build` (clean generated/, docs/, dist/)', figure: `${(pipeline.coldBuildMs / 1000).toFixed(1)} s`, bound: '< 20 s', met: pipeline.coldBuildMs < 20_000 });
@@ -40,6 +40,17 @@ export function renderReadmeTable(report: { date: string; machine: Record<string
   if (size) {
     rows.push({ what: 'one API client beyond openapi-fetch (esbuild, minified, gzip; worst API)', figure: `${size.maxClientOverOpenapiFetchKb} kB`, bound: '≤ 3 kB', met: size.maxClientOverOpenapiFetchKb <= 3 });
     rows.push({ what: 'one API webhook receivers (esbuild, minified, gzip; worst API)', figure: size.maxReceiverGzipKb === null ? 'n/a' : `${size.maxReceiverGzipKb} kB`, bound: '≤ 6 kB', met: size.maxReceiverGzipKb === null ? null : size.maxReceiverGzipKb <= 6 });
+  }
+  if (soak) {
+    const load = `${soak.connections} connections × ${soak.durationSeconds} s of mixed valid and invalid requests across the five mocks`;
+    rows.push({ what: `soak, ${load}: socket errors (of ${soak.requests} requests)`, figure: `${soak.socketErrors}${soak.timeouts ? ` (${soak.timeouts} timeouts)` : ''}`, bound: '0', met: soak.socketErrors === 0 && soak.processAlive !== false });
+    rows.push({ what: 'soak: 5xx answers', figure: `${soak.serverErrors}`, bound: '0', met: soak.serverErrors === 0 });
+    rows.push({
+      what: `soak: resident memory growth of the \`npm start\` process tree, second ${soak.rssFromSecond} to ${soak.durationSeconds}`,
+      figure: `${soak.rssGrowthPercent}% (${soak.rssStartMb} → ${soak.rssEndMb} MB)`,
+      bound: '< 10%',
+      met: soak.rssGrowthPercent < 10,
+    });
   }
   const machine = report.machine;
   const lines = [

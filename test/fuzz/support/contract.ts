@@ -176,7 +176,7 @@ function notEnvelope(contract: ApiContract, operation: Operation | undefined, an
     const content = documented.response.content as Record<string, unknown>;
     const declared = Object.keys(content).find((candidate) => candidate.toLowerCase() === envelope.mediaType) ?? Object.keys(content)[0]!;
     const own = validationProblem(contract.api, `${documented.pointer}/content/${escapeToken(declared)}/schema`, body);
-    if (own) return `error body does not match ${operation.method} ${operation.template}'s own ${answer.status} schema: ${own}`;
+    if (own) return `error body does not match ${operation!.method} ${operation!.template}'s own ${answer.status} schema: ${own}`;
   }
   return undefined;
 }
