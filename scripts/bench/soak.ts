@@ -18,10 +18,12 @@ const CYCLE = 120;
 /** Bodies over 1 MiB per cycle (they cost the most; the limit's 413 is what they exercise). */
 const OVERSIZE_PER_CYCLE = 2;
 const RSS_FROM_SECOND = 10;
+/** The methods autocannon can send (no WebDAV). */
+const AUTOCANNON_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE']);
 
 /** What autocannon 8 reports beyond the few fields scripts/types/autocannon.d.ts declares. */
 interface FullResult extends autocannon.Result {
-  totalRequests: number;
+  requests: autocannon.Result['requests'] & { total: number; sent: number };
   timeouts: number;
   resets: number;
   '5xx': number;
@@ -48,6 +50,10 @@ function cycleFor(api: string): { requests: AutocannonRequest[]; kinds: Record<s
   for (const recipe of recipes) {
     if (chosen.length === CYCLE) break;
     if (recipe.kind === 'oversize' && oversize++ >= OVERSIZE_PER_CYCLE) continue;
+    if (!AUTOCANNON_METHODS.has(recipe.method)) continue;
+    // Raw non-ASCII bytes in the request line: Node's HTTP parser answers a bare 400 and closes the connection,
+    // and autocannon's connection then resends the same request forever. The fuzz tests cover these.
+    if (/[^\x00-\x7f]/.test(recipe.url)) continue;
     chosen.push(recipe);
   }
   const kinds: Record<string, number> = {};
@@ -112,8 +118,8 @@ export async function benchSoak(durationSeconds: number) {
     results.forEach((result, index) => {
       const api = apis[index]!;
       for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = (statusCounts[code] ?? 0) + count;
-      byApi[api] = { requests: result.totalRequests, socketErrors: result.errors, timeouts: result.timeouts, resets: result.resets, serverErrors: result['5xx'] };
-      progress(`soak ${api}: ${result.totalRequests} requests, ${result.errors} socket errors (${result.timeouts} timeouts), ${result.resets} resets, ${result['5xx']} 5xx; statuses ${JSON.stringify(result.statusCodeStats)}`);
+      byApi[api] = { requests: result.requests.total, socketErrors: result.errors, timeouts: result.timeouts, resets: result.resets, serverErrors: result['5xx'] };
+      progress(`soak ${api}: ${result.requests.total} requests, ${result.errors} socket errors (${result.timeouts} timeouts), ${result.resets} resets, ${result['5xx']} 5xx; statuses ${JSON.stringify(result.statusCodeStats)}`);
     });
     const from = Math.min(RSS_FROM_SECOND, Math.floor(rssMb.length / 2));
     const rssStart = rssMb[Math.max(0, from - 1)] ?? Number.NaN;
@@ -121,7 +127,7 @@ export async function benchSoak(durationSeconds: number) {
     const summary = {
       durationSeconds,
       connections: CONNECTIONS,
-      requests: results.reduce((sum, result) => sum + result.totalRequests, 0),
+      requests: results.reduce((sum, result) => sum + result.requests.total, 0),
       socketErrors: results.reduce((sum, result) => sum + result.errors, 0),
       timeouts: results.reduce((sum, result) => sum + result.timeouts, 0),
       resets: results.reduce((sum, result) => sum + result.resets, 0),
