@@ -132,7 +132,7 @@ describe('openadr3-vtn: subscriptions', () => {
     },
     { requiredKeys: ['clientName', 'programID', 'objectOperations'] },
   );
-  const valuesAt = (item: Json, path: string[]): unknown[] =>
+  const valuesAt = (item: Json, path: string[]): string[] =>
     path.reduce<unknown[]>((nodes, key) => nodes.flatMap((node) => (Array.isArray(node) ? node : [node])).map((node) => (node && typeof node === 'object' ? (node as Json)[key] : undefined)), [item])
       .flatMap((node) => (Array.isArray(node) ? node : [node]))
       .filter((value) => value !== undefined && value !== null)
