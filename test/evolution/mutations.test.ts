@@ -135,6 +135,24 @@ const mutations: Mutation[] = [
     breaking: true,
   },
   {
+    name: 'restructured response: a field dropped while its properties moved into an allOf member',
+    api: 'redex',
+    mutate: (spec) => {
+      const { properties, required, ...rest } = spec.components.schemas.Inverter;
+      const { Id: _dropped, ...kept } = properties;
+      spec.components.schemas.Inverter = { ...rest, allOf: [{ type: 'object', properties: kept, ...(required ? { required } : {}) }] };
+    },
+    expected: { level: 'breaking', kind: 'removed-field', location: `GET ${DEVICES} › response 200 (application/json) › Data[].Inverters[].Id` },
+    breaking: true,
+  },
+  {
+    name: 'a received value pinned: its schema moved into allOf beside a const (narrowed on what we receive)',
+    api: 'redex',
+    mutate: (spec) => (spec.components.schemas.Pagination.properties.CurrentPage = { allOf: [structuredClone(spec.components.schemas.Pagination.properties.CurrentPage)], const: 1 }),
+    expected: { level: 'non-breaking', kind: 'narrowed-enum', location: `GET ${DEVICES} › response 200 (application/json) › Meta.CurrentPage`, message: '`Meta.CurrentPage` restricted to [1]' },
+    breaking: false,
+  },
+  {
     name: 'new optional field (webhook payload)',
     api: 'bajie-charging',
     mutate: (spec) => (spec.components.schemas.CabinetEventPush.properties.siteId = { type: 'string' }),

@@ -80,6 +80,52 @@ function resolve(document: unknown, node: any): any {
   return node;
 }
 
+interface Effective {
+  /** The allowed types; undefined for any. */
+  types?: Set<string>;
+  /** The allowed values (enum, or [const]); undefined for any. */
+  values?: unknown[];
+  required: Set<string>;
+  properties: Set<string>;
+  /** Whether the schema has no properties of its own at all (any object). */
+  open: boolean;
+  /** Each property's schemas (one per allOf member that declares it). */
+  propertySchemas: Map<string, unknown[]>;
+  /** The array item schemas. */
+  items: unknown[];
+}
+
+/** The schema at `path` with its allOf members merged (recursively, $refs followed): what it allows. */
+function effective(document: unknown, path: readonly (string | number)[]): Effective {
+  return effectiveOf(document, at(document, path));
+}
+
+function effectiveOf(document: unknown, schema: unknown): Effective {
+  const result: Effective = { required: new Set(), properties: new Set(), open: true, propertySchemas: new Map(), items: [] };
+  const visit = (node: any, depth: number) => {
+    node = resolve(document, node);
+    if (!node || typeof node !== 'object' || depth > 10) return;
+    if (node.type !== undefined) {
+      const types = new Set<string>((Array.isArray(node.type) ? node.type : [node.type]).map(String));
+      result.types = result.types ? new Set([...result.types].filter((type) => types.has(type))) : types;
+    }
+    const values: unknown[] | undefined = 'const' in node ? [node.const] : Array.isArray(node.enum) ? node.enum : undefined;
+    if (values) result.values = result.values ? result.values.filter((value) => values.some((other) => JSON.stringify(other) === JSON.stringify(value))) : values;
+    if (Array.isArray(node.required)) node.required.forEach((name: unknown) => result.required.add(String(name)));
+    if (node.properties && typeof node.properties === 'object') {
+      result.open = false;
+      for (const [name, property] of Object.entries(node.properties)) {
+        result.properties.add(name);
+        result.propertySchemas.set(name, [...(result.propertySchemas.get(name) ?? []), property]);
+      }
+    }
+    if (node.items && typeof node.items === 'object') result.items.push(node.items);
+    if (Array.isArray(node.allOf)) node.allOf.forEach((member: unknown) => visit(member, depth + 1));
+  };
+  visit(schema, 0);
+  return result;
+}
+
 /** Everything needed to word and classify one change inside an operation (or webhook, or callback operation). */
 interface OperationContext {
   /** `GET /devices`, `webhook eventDelivery (POST)`, `POST /subscriptions › callback notify POST {$request.body#/callbackUrl}`. */
@@ -99,14 +145,14 @@ class Classifier {
     private readonly after: Json,
   ) {}
 
-  add(change: Omit<Change, 'path'>, diff: LibDiff): void {
+  add(change: Omit<Change, 'path'>, diff: LibDiff, diffValues = true): void {
     const key = `${change.level}|${change.kind}|${change.location}|${change.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.changes.push({
       ...change,
-      ...(diff.before !== undefined && change.before === undefined ? { before: diff.before } : {}),
-      ...(diff.after !== undefined && change.after === undefined ? { after: diff.after } : {}),
+      ...(diffValues && diff.before !== undefined && change.before === undefined ? { before: diff.before } : {}),
+      ...(diffValues && diff.after !== undefined && change.after === undefined ? { after: diff.after } : {}),
       path: diff.path,
     });
   }
@@ -331,6 +377,70 @@ class Classifier {
   }
 
   /**
+   * Compares two schemas by what they allow (effectiveOf): properties gone or new, required-ness, allowed values
+   * and types; with `depth`, also the properties present on both sides and the array items, recursively.
+   */
+  private compareEffective(diff: LibDiff, direction: Direction, where: string, field: string, beforeSchema: unknown, afterSchema: unknown, properties: boolean, depth: number): void {
+    const was = effectiveOf(this.before, beforeSchema);
+    const now = effectiveOf(this.after, afterSchema);
+    const prefix = field ? `${field}.` : '';
+    const location = field ? `${where} › ${field}` : where;
+    const label = field || '(body)';
+    const said = { direction, location };
+    const breakingIf = (condition: boolean): Level => (condition ? 'breaking' : 'non-breaking');
+    if (properties) {
+      for (const name of was.properties) {
+        if (now.properties.has(name) || now.open) continue;
+        this.add({ level: 'breaking', kind: 'removed-field', direction, location: `${where} › ${prefix}${name}`, message: `removed ${direction === 'send' ? 'request' : 'received'} field \`${prefix}${name}\`` }, diff, false);
+      }
+      for (const name of now.properties) {
+        if (was.properties.has(name)) continue;
+        const required = now.required.has(name);
+        this.add({ level: breakingIf(required && direction === 'send'), kind: required && direction === 'send' ? 'new-required-request-field' : required ? 'new-field' : 'new-optional-field', direction, location: `${where} › ${prefix}${name}`, message: `new ${required ? 'required' : 'optional'} ${direction === 'send' ? 'request ' : ''}field \`${prefix}${name}\`` }, diff, false);
+      }
+    }
+    for (const name of now.required) {
+      if (was.required.has(name)) continue;
+      // A property that is new and required at once is reported by the property itself.
+      if (!was.properties.has(name)) continue;
+      this.add({ level: breakingIf(direction === 'send'), kind: direction === 'send' ? 'new-required-request-field' : 'field-now-required', direction, location: `${where} › ${prefix}${name}`, message: `${direction === 'send' ? 'request' : 'received'} field \`${prefix}${name}\` is now required` }, diff, false);
+    }
+    for (const name of was.required) {
+      if (now.required.has(name)) continue;
+      if (!now.properties.has(name)) continue; // removed with its property
+      this.add({ level: breakingIf(direction === 'receive'), kind: direction === 'receive' ? 'field-may-be-absent' : 'field-now-optional', direction, location: `${where} › ${prefix}${name}`, message: `${direction === 'receive' ? 'received' : 'request'} field \`${prefix}${name}\` is no longer required${direction === 'receive' ? ' (may be absent)' : ''}` }, diff, false);
+    }
+    if (was.values && now.values) {
+      const removed = was.values.filter((value) => !now.values!.some((other) => JSON.stringify(other) === JSON.stringify(value)));
+      const added = now.values.filter((value) => !was.values!.some((other) => JSON.stringify(other) === JSON.stringify(value)));
+      for (const value of removed) this.add({ level: 'breaking', kind: 'removed-enum-value', ...said, message: `removed enum value ${show(value)} of \`${label}\``, before: value }, diff, false);
+      for (const value of added) this.add({ level: 'non-breaking', kind: 'new-enum-value', ...said, message: `new enum value ${show(value)} of \`${label}\``, after: value }, diff, false);
+    } else if (now.values) {
+      this.add({ level: breakingIf(direction === 'send'), kind: 'narrowed-enum', ...said, message: `\`${label}\` restricted to ${show(now.values)}`, after: now.values }, diff, false);
+    } else if (was.values) {
+      this.add({ level: 'non-breaking', kind: 'widened-enum', ...said, message: `\`${label}\` no longer restricted to ${show(was.values)}`, before: was.values }, diff, false);
+    }
+    const wasTypes = was.types ?? new Set<string>();
+    const nowTypes = now.types ?? new Set<string>();
+    const removedTypes = [...wasTypes].filter((type) => !nowTypes.has(type));
+    const addedTypes = [...nowTypes].filter((type) => !wasTypes.has(type));
+    if (removedTypes.length > 0 || addedTypes.length > 0) {
+      // No type means any type: adding one narrows; removing the keyword widens.
+      const narrowed = wasTypes.size === 0 ? nowTypes.size > 0 : removedTypes.length > 0;
+      const widened = nowTypes.size === 0 ? wasTypes.size > 0 : addedTypes.length > 0;
+      const level = direction === 'send' ? breakingIf(narrowed) : breakingIf(widened || (removedTypes.length > 0 && addedTypes.length > 0));
+      const kind = narrowed && widened ? 'changed-type' : narrowed ? 'narrowed-type' : 'widened-type';
+      this.add({ level, kind, ...said, message: `type of \`${label}\`: ${[...wasTypes].join('|') || 'any'} -> ${[...nowTypes].join('|') || 'any'}`, before: [...wasTypes], after: [...nowTypes] }, diff, false);
+    }
+    if (depth <= 0) return;
+    for (const [name, schemas] of was.propertySchemas) {
+      const others = now.propertySchemas.get(name);
+      if (others) this.compareEffective(diff, direction, where, `${prefix}${name}`, { allOf: schemas }, { allOf: others }, true, depth - 1);
+    }
+    if (was.items.length > 0 && now.items.length > 0) this.compareEffective(diff, direction, where, `${field}[]`, { allOf: was.items }, { allOf: now.items }, true, depth - 1);
+  }
+
+  /**
    * A change inside a schema. `inner` is the path below `schema`; `schemaPath` is the path of the schema itself.
    */
   private schema(diff: LibDiff, direction: Direction, where: string, inner: (string | number)[], schemaPath: (string | number)[], what: string): void {
@@ -410,61 +520,17 @@ class Classifier {
     if (SOFT.has(keyword)) {
       return this.add({ level: 'non-breaking', kind: keyword, ...said, message: `${keyword} of \`${fieldName}\`: ${show(diff.before)} -> ${show(diff.after)}` }, diff);
     }
-    if (keyword === 'required') {
-      const names = (side: 'before' | 'after') => {
-        const list = at(document(side), [...keywordPath, 'required']);
-        return new Set<string>(Array.isArray(list) ? list.map(String) : []);
-      };
-      const [was, now] = [names('before'), names('after')];
-      const ownerBefore = at(this.before, keywordPath) ?? {};
-      const prefix = fieldName === '(body)' || fieldName === what ? '' : `${fieldName}.`;
-      for (const name of now) {
-        if (was.has(name)) continue;
-        // A property that is new and required at once is reported by the property itself.
-        if (!ownerBefore.properties || !(name in ownerBefore.properties)) continue;
-        const level = breakingIf(direction === 'send');
-        this.add({ level, kind: direction === 'send' ? 'new-required-request-field' : 'field-now-required', direction, location: `${where} › ${prefix}${name}`, message: `${direction === 'send' ? 'request' : 'received'} field \`${prefix}${name}\` is now required` }, diff);
-      }
-      for (const name of was) {
-        if (now.has(name)) continue;
-        const ownerAfter = at(this.after, keywordPath) ?? {};
-        if (!ownerAfter.properties || !(name in ownerAfter.properties)) continue; // removed with its property
-        const level = breakingIf(direction === 'receive');
-        this.add({ level, kind: direction === 'receive' ? 'field-may-be-absent' : 'field-now-optional', direction, location: `${where} › ${prefix}${name}`, message: `${direction === 'receive' ? 'received' : 'request'} field \`${prefix}${name}\` is no longer required${direction === 'receive' ? ' (may be absent)' : ''}` }, diff);
+    if (keyword === 'required' || keyword === 'enum' || keyword === 'const' || keyword === 'type' || keyword === 'properties' || keyword === 'allOf' || keyword === 'anyOf' || keyword === 'oneOf') {
+      // Compared on the effective schema (the node and its allOf members merged), so that moving a $ref into an
+      // allOf with a sibling `const`, or a property list into an allOf member, is judged by what it allows.
+      const structural = keyword === 'properties' || keyword === 'allOf' || keyword === 'anyOf' || keyword === 'oneOf';
+      const count = this.changes.length;
+      this.compareEffective(diff, direction, where, fieldName === '(body)' || fieldName === what ? '' : fieldName, at(this.before, keywordPath), at(this.after, keywordPath), structural, structural ? 8 : 0);
+      if (this.changes.length === count && (keyword === 'anyOf' || keyword === 'oneOf')) {
+        const level = diff.action === 'add' ? breakingIf(direction === 'send') : diff.action === 'remove' ? breakingIf(direction === 'receive') : 'breaking';
+        this.add({ level, kind: `changed-${keyword}`, ...said, message: `${verb(diff.action)} ${keyword} of \`${fieldName}\`` }, diff);
       }
       return;
-    }
-    if (keyword === 'enum') {
-      const values = (side: 'before' | 'after') => at(document(side), [...keywordPath, 'enum']) as unknown[] | undefined;
-      const [was, now] = [values('before'), values('after')];
-      if (was && now) {
-        const removed = was.filter((value) => !now.some((other) => JSON.stringify(other) === JSON.stringify(value)));
-        const added = now.filter((value) => !was.some((other) => JSON.stringify(other) === JSON.stringify(value)));
-        for (const value of removed) this.add({ level: 'breaking', kind: 'removed-enum-value', ...said, message: `removed enum value ${show(value)} of \`${fieldName}\``, before: value }, diff);
-        for (const value of added) this.add({ level: 'non-breaking', kind: 'new-enum-value', ...said, message: `new enum value ${show(value)} of \`${fieldName}\``, after: value }, diff);
-        return;
-      }
-      if (now) return this.add({ level: breakingIf(direction === 'send'), kind: 'narrowed-enum', ...said, message: `\`${fieldName}\` restricted to ${show(now)}` }, diff);
-      return this.add({ level: 'non-breaking', kind: 'widened-enum', ...said, message: `\`${fieldName}\` no longer restricted to ${show(was)}` }, diff);
-    }
-    if (keyword === 'const') {
-      const level = diff.action === 'remove' ? 'non-breaking' : diff.action === 'replace' ? 'breaking' : breakingIf(direction === 'send');
-      return this.add({ level, kind: diff.action === 'remove' ? 'widened-enum' : 'narrowed-enum', ...said, message: `const of \`${fieldName}\`: ${show(diff.before)} -> ${show(diff.after)}` }, diff);
-    }
-    if (keyword === 'type') {
-      const types = (side: 'before' | 'after') => {
-        const value = at(document(side), [...keywordPath, 'type']);
-        return new Set<string>(value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
-      };
-      const [was, now] = [types('before'), types('after')];
-      const removed = [...was].filter((type) => !now.has(type));
-      const added = [...now].filter((type) => !was.has(type));
-      // No type before means any type: adding one narrows; removing the keyword widens.
-      const narrowed = was.size === 0 ? now.size > 0 : removed.length > 0;
-      const widened = now.size === 0 ? was.size > 0 : added.length > 0;
-      const level = direction === 'send' ? breakingIf(narrowed) : breakingIf(widened || (removed.length > 0 && added.length > 0));
-      const kind = narrowed && widened ? 'changed-type' : narrowed ? 'narrowed-type' : 'widened-type';
-      return this.add({ level, kind, ...said, message: `type of \`${fieldName}\`: ${[...was].join('|') || 'any'} -> ${[...now].join('|') || 'any'}`, before: [...was], after: [...now] }, diff);
     }
     if (keyword in LOWER_BOUNDS || keyword in UPPER_BOUNDS) {
       const lower = keyword in LOWER_BOUNDS;
