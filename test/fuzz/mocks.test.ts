@@ -64,7 +64,7 @@ describe.each(apis)('%s mock, fuzzed from the bundle', (api) => {
       RUNS,
     );
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`${api}: ${RUNS} requests in ${seconds} s; kinds ${JSON.stringify(Object.fromEntries(kinds))}; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.log(`${api}: ${kinds.size ? [...kinds.values()].reduce((a, b) => a + b) : 0} requests in ${seconds} s; kinds ${JSON.stringify(Object.fromEntries(kinds))}; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
     if (COLLECT && collected.size > 0) {
       const lines = [...collected].sort(([a], [b]) => a.localeCompare(b)).map(([key, { count, example }]) => `  [${count}×] ${key}\n      e.g. ${example}`);
       throw new Error(`${api}: ${collected.size} distinct contract problems (FUZZ_SEED=${SEED}):\n${lines.join('\n')}`);
