@@ -29,7 +29,7 @@ const statOf = (file: string): Stats | undefined => {
 };
 
 export function createDocsServer(docsDir: string): Server {
-  return createServer((request, reply) => {
+  const server = createServer((request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return plain(reply, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     const rawPath = (request.url ?? '/').split(/[?#]/)[0]!;
     let pathname: string;
@@ -50,4 +50,10 @@ export function createDocsServer(docsDir: string): Server {
     stream.on('error', () => reply.destroy());
     stream.pipe(reply);
   });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const body = 'bad request: not a valid HTTP request\n';
+    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  return server;
 }

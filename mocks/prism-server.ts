@@ -2,7 +2,7 @@
 // (request and security validation, examples, Prefer) -> the sandbox (state, deliveries) -> the answer. Every
 // error, whoever finds it, is answered in the vendor's envelope (mocks/sandbox/errors.ts); nothing a client sends
 // makes this server answer 5xx or stop, unless a fault was asked for.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@stoplight/prism-core';
@@ -262,6 +262,10 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       return answerError(reply, unsupportedMedia && output.statusCode === 400 ? 415 : output.statusCode, reasons, route);
     }
     if (output.statusCode === 401) outputHeaders['WWW-Authenticate'] = router.challengeOf(route);
+    // Prism takes any `Bearer <anything>`; a tenant needs a well-formed credential (`Bearer a b c` is not one).
+    if (output.statusCode >= 200 && output.statusCode < 300 && route && router.requiresCredentials(route) && !tenantOf(request.headers.authorization)) {
+      return answerError(reply, 401, [{ field: 'header.Authorization', text: `header.Authorization: not a well-formed ${router.challengeOf(route).split(' ')[0]} credential` }], route);
+    }
     const fixedAnswer = preferences.right.code !== undefined || preferences.right.exampleKey !== undefined || preferences.right.dynamic !== undefined;
     if (route && !fixedAnswer && output.statusCode >= 200 && output.statusCode < 300) {
       // The sandbox answers from the tenant's state where the declaration covers the operation.
@@ -310,6 +314,19 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
         else reply.destroy();
       })
       .finally(done);
+  });
+  // Requests Node's HTTP parser refuses (raw non-ASCII in the target, malformed headers) never reach the
+  // handler: answer them in the vendor's envelope too, instead of Node's bare 400.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const reason = error.code === 'HPE_HEADER_OVERFLOW' ? 'request: the request headers are too large' : `request: not a valid HTTP request (${error.code ?? error.message})`;
+    const { contentType, body } = errorAnswer(status, [{ field: 'request', text: reason }]);
+    const payload = JSON.stringify(body);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`,
+    );
+    options.log?.(`(unparsable request) -> ${status} ${reason}`);
   });
   return Object.assign(server, { sandbox: { state, deliveries } });
 }

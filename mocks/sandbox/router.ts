@@ -73,6 +73,12 @@ export function createRouter(spec: Record<string, any>) {
       return { kind: 'no-method', allowed: [...allowed, 'OPTIONS'] };
     },
 
+    /** True when the operation (or the API) requires credentials: some requirement, and none of them empty. */
+    requiresCredentials(route: Route): boolean {
+      const requirements: Record<string, unknown>[] = route.operation.security ?? spec.security ?? [];
+      return requirements.length > 0 && requirements.every((requirement) => Object.keys(requirement).length > 0);
+    },
+
     /** `WWW-Authenticate` for a 401: the HTTP scheme the operation (or the API) requires. */
     challengeOf(route?: Route): string {
       const requirements: Record<string, unknown>[] = route?.operation.security ?? spec.security ?? [];

@@ -183,6 +183,26 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
     return filled;
   }
 
+  /** True when a schema (through $refs, anyOf/oneOf/allOf) lets a value be null. */
+  function allowsNull(schema: unknown, depth = 0): boolean {
+    const resolved = resolveLocalRef(spec, schema).value;
+    if (!resolved || typeof resolved !== 'object' || depth > 10) return true;
+    const type = resolved.type;
+    if (type === 'null' || (Array.isArray(type) && type.includes('null')) || resolved.const === null) return true;
+    if ([...(resolved.anyOf ?? []), ...(resolved.oneOf ?? [])].some((part: unknown) => allowsNull(part, depth + 1))) return true;
+    if (resolved.allOf?.length) return resolved.allOf.every((part: unknown) => allowsNull(part, depth + 1));
+    return type === undefined && !resolved.$ref && !resolved.properties && !resolved.enum;
+  }
+
+  /**
+   * A `null` the partner sends for a field the vendor's object type does not let be null (a Spark report's
+   * `eventId`: nullable in the request, not in the Report) stands for "not given".
+   */
+  function withoutNulls(collection: CollectionDeclaration, item: Json): Json {
+    const properties = collection.schema ? resolveLocalRef(spec, spec.components?.schemas?.[collection.schema]).value?.properties ?? {} : {};
+    return Object.fromEntries(Object.entries(item).filter(([field, value]) => value !== null || (field in properties && allowsNull(properties[field]))));
+  }
+
   const generated = (value: unknown) => (value === '$id' ? ids() : value === '$now' ? clock().toISOString() : clone(value));
   const keysOf = (collection: CollectionDeclaration) => (collection.key === undefined ? [] : Array.isArray(collection.key) ? collection.key : [collection.key]);
 
@@ -265,7 +285,7 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
       }
       case 'create': {
         const sent = request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Json) : {};
-        const item: Json = withBodyDefaults(request.route, clone(sent));
+        const item: Json = withoutNulls(collection, withBodyDefaults(request.route, clone(sent)));
         for (const [field, value] of Object.entries(collection.assign ?? {})) item[field] = generated(value);
         if (collection.singleton) items.length = 0;
         items.push({ parent, item });
@@ -277,9 +297,9 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
         if (!stored && !collection.singleton) return notFound(id);
         const sent = request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? clone(request.body as Json) : {};
         let item: Json;
-        if (declared.update === 'merge' && stored) item = { ...stored.item, ...sent };
+        if (declared.update === 'merge' && stored) item = withoutNulls(collection, { ...stored.item, ...sent });
         else {
-          item = withBodyDefaults(request.route, sent);
+          item = withoutNulls(collection, withBodyDefaults(request.route, sent));
           for (const field of [...keys, ...(collection.keep ?? []), ...(collection.private ?? [])]) {
             if (stored && stored.item[field] !== undefined && (keys.includes(field) || (collection.keep ?? []).includes(field) || item[field] === undefined)) item[field] = stored.item[field];
           }
