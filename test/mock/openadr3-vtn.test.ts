@@ -120,6 +120,7 @@ describe('openadr3-vtn client against the mock', () => {
       createdDateTime: NOW,
       modificationDateTime: NOW,
       objectType: 'SUBSCRIPTION',
+      targets: null, // the spec's default
     });
     expectValid('post', '/subscriptions', 201, data);
     // A second create gets another id; both are listed.
@@ -178,6 +179,7 @@ describe('openadr3-vtn client against the mock', () => {
       createdDateTime: '2023-06-15T09:30:00Z',
       modificationDateTime: NOW,
       objectType: 'SUBSCRIPTION',
+      targets: null,
     });
     expectValid('put', '/subscriptions/{subscriptionID}', 200, data);
     const read = await client.GET('/subscriptions/{subscriptionID}', { params: { path: { subscriptionID: 'object-999' } } });
