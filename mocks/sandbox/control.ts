@@ -99,7 +99,7 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
       deliveries.clearLog(tenant);
       return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.reset(tenant)) };
     }
-    if (key === 'GET /_sandbox/state') return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.tenant(tenant)) };
+    if (key === 'GET /_sandbox/state') return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.peek(tenant)) };
     if (key === 'PUT /_sandbox/state') {
       const next = parseState(body);
       if ('status' in next && 'headers' in next) return next as ControlAnswer;

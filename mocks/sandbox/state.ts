@@ -235,7 +235,8 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
     const declared = operationId ? operations[operationId] : undefined;
     if (!operationId || !declared) return undefined;
     const collection = collections[declared.collection]!;
-    const items = (store.tenant(request.tenant)[declared.collection] ??= []);
+    const readOnly = (declared.action === 'list' || declared.action === 'read') && !declared.deliver;
+    const items = readOnly ? (store.peek(request.tenant)[declared.collection] ?? []) : (store.tenant(request.tenant)[declared.collection] ??= []);
     const defaults = parameterDefaults(request.route);
     const keys = keysOf(collection);
     const id = requestValue(declared.id, request, defaults);
@@ -265,6 +266,13 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
         }
         const total = found.length;
         const meta: Record<string, number> = { total };
+        // Prism lets `1e999` through as an integer; a page number must be one the answer can state.
+        for (const source of [declared.offset, declared.limit, declared.page?.number, declared.page?.size]) {
+          const value = requestValue(source, request, defaults);
+          if (value !== undefined && !Number.isSafeInteger(Number(value))) {
+            return { kind: 'error', status: 400, reasons: [{ field: source!.split('.').slice(1).join('.'), text: `${source}: must be a whole number the answer can state (got ${JSON.stringify(value)})` }] };
+          }
+        }
         if (declared.offset || declared.limit) {
           const offset = Number(requestValue(declared.offset, request, defaults) ?? 0);
           const limit = Number(requestValue(declared.limit, request, defaults) ?? total);

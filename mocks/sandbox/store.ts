@@ -26,6 +26,16 @@ export class SandboxStore {
     return state;
   }
 
+  /**
+   * The tenant's collections for reading only: an unknown tenant reads a shared seed without being stored, so
+   * requests under ever-new tokens (a fuzzer, a load test) do not grow the store. Never modify what it returns.
+   */
+  peek(name: string): TenantState {
+    return this.tenants.get(name) ?? (this.sharedSeed ??= this.seed());
+  }
+
+  private sharedSeed: TenantState | undefined;
+
   reset(name: string): TenantState {
     this.tenants.set(name, this.seed());
     this.changed();
