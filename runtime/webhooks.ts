@@ -194,11 +194,16 @@ function reasonOf(error: SchemaError): string {
   }
 }
 
-const depth = (error: SchemaError) => fieldOf(error).split(/[.[]/).length;
+/**
+ * How specific an error is: the deeper its field the better; at equal depth, a `const`/`enum` mismatch ranks
+ * lower, since in a oneOf it usually only says "this is the other variant" (a discriminator such as
+ * `payloadType`), while the variant that matches the discriminator names the real fault.
+ */
+const rank = (error: SchemaError) => fieldOf(error).split(/[.[]/).length * 2 + (error.keyword === 'const' || error.keyword === 'enum' ? 0 : 1);
 
-/** The most specific of a failed validation's errors: the deepest field, the first among equals. */
+/** The most specific of a failed validation's errors: the highest rank, the first among equals. */
 function toValidationError(webhook: string, errors: readonly SchemaError[]): WebhookValidationError {
-  const best = errors.reduce((chosen, error) => (depth(error) > depth(chosen) ? error : chosen));
+  const best = errors.reduce((chosen, error) => (rank(error) > rank(chosen) ? error : chosen));
   return new WebhookValidationError(webhook, fieldOf(best), best.keyword, reasonOf(best));
 }
 
