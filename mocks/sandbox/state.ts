@@ -203,7 +203,8 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
     return Object.fromEntries(Object.entries(item).filter(([field, value]) => value !== null || (field in properties && allowsNull(properties[field]))));
   }
 
-  const generated = (value: unknown) => (value === '$id' ? ids() : value === '$now' ? clock().toISOString() : clone(value));
+  /** The value of an assigned field; `now` is read once per operation, so the timestamps of one change agree. */
+  const generated = (value: unknown, now: string) => (value === '$id' ? ids() : value === '$now' ? now : clone(value));
   const keysOf = (collection: CollectionDeclaration) => (collection.key === undefined ? [] : Array.isArray(collection.key) ? collection.key : [collection.key]);
 
   function publicView(collection: CollectionDeclaration, item: Json): Json {
@@ -294,7 +295,8 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
       case 'create': {
         const sent = request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Json) : {};
         const item: Json = withoutNulls(collection, withBodyDefaults(request.route, clone(sent)));
-        for (const [field, value] of Object.entries(collection.assign ?? {})) item[field] = generated(value);
+        const now = clock().toISOString();
+        for (const [field, value] of Object.entries(collection.assign ?? {})) item[field] = generated(value, now);
         if (collection.singleton) items.length = 0;
         items.push({ parent, item });
         store.changed();
@@ -312,7 +314,8 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
             if (stored && stored.item[field] !== undefined && (keys.includes(field) || (collection.keep ?? []).includes(field) || item[field] === undefined)) item[field] = stored.item[field];
           }
         }
-        for (const [field, value] of Object.entries(collection.onUpdate ?? {})) item[field] = generated(value);
+        const now = clock().toISOString();
+        for (const [field, value] of Object.entries(collection.onUpdate ?? {})) item[field] = generated(value, now);
         if (stored) stored.item = item;
         else items.push({ parent, item });
         store.changed();
