@@ -62,14 +62,16 @@ describe.skipIf(!hasBrowser)('reference site in Chromium', () => {
   /** A page in a fresh context: Redoc keeps the chosen sample language in localStorage. */
   async function open(path: string): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    // A request still in flight when its page closes makes continue()/abort() reject ("Target page, context or
+    // browser has been closed"): nothing to do then, and it must not surface as an unhandled rejection.
     await context.route('**/*', (route) => {
       const url = route.request().url();
-      if (url.startsWith('data:') || url.startsWith('blob:') || new URL(url).origin === origin) return route.continue();
+      if (url.startsWith('data:') || url.startsWith('blob:') || new URL(url).origin === origin) return route.continue().catch(() => undefined);
       outside.push(url);
-      return route.abort();
+      return route.abort().catch(() => undefined);
     });
     const page = await context.newPage();
-    page.on('close', () => void context.close());
+    page.on('close', () => void context.close().catch(() => undefined));
     page.on('pageerror', (error) => pageErrors.push(`${path}: ${error.message}`));
     const response = await page.goto(`${origin}${path}`, { waitUntil: 'load' });
     expect(response?.status(), path).toBe(200);
