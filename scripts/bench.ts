@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from './lib/apis.ts';
 import { benchClient } from './bench/client.ts';
-import { benchStartup, benchThroughput } from './bench/mocks.ts';
+import { benchCreateThenGet, benchStartup, benchThroughput } from './bench/mocks.ts';
 import { benchPipeline } from './bench/pipeline.ts';
 import { benchSize } from './bench/size.ts';
 import { benchSoak } from './bench/soak.ts';
 import { renderReadmeTable } from './bench/report.ts';
 
-const SUITES = ['pipeline', 'startup', 'throughput', 'client', 'size', 'soak'] as const;
+const SUITES = ['pipeline', 'startup', 'throughput', 'stateful', 'client', 'size', 'soak'] as const;
 
 async function main() {
   const { values } = parseArgs({
@@ -40,6 +40,7 @@ async function main() {
     pipeline: () => benchPipeline(runs),
     startup: () => benchStartup(runs),
     throughput: () => benchThroughput(runs, Number(values.duration ?? 4)),
+    stateful: () => benchCreateThenGet(runs, Number(values.duration ?? 4)),
     client: () => benchClient(runs),
     size: () => benchSize(),
     soak: () => benchSoak(Number(values.duration ?? 60)),

@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { loadApis, projectRoot } from '../lib/apis.ts';
+import { freePortBlock } from '../lib/net.ts';
 import { HOST, median, portIsOpen, progress, round, startProcess, stopProcess, treeRssMb, waitUntil } from './lib.ts';
 
-const PORT_BASE = 34010;
-const DOCS_PORT = 34000;
 const DEVICES_PATH = '/public/v2/device-applications/347847fa-68c0-4418-9119-08dc3993455a/devices?CurrentPage=1&ItemsPerPage=10';
 const HEADERS = { Authorization: 'Bearer bench-token', accept: 'application/json' };
 
@@ -22,12 +21,15 @@ async function answers(port: number): Promise<boolean> {
 }
 
 export async function benchStartup(runs: number) {
-  const ports = loadApis().map((api) => api.port - 4010 + PORT_BASE);
   const startMs: number[] = [];
   const rssMb: number[] = [];
   for (let run = 1; run <= runs; run++) {
+    // Free ports probed just before the start, so several checkouts can run the benchmark at once.
+    const portBase = await freePortBlock(loadApis().length + 1);
+    const docsPort = portBase + loadApis().length;
+    const ports = loadApis().map((_, index) => portBase + index);
     const started = performance.now();
-    const child = startProcess('npm', ['start', '--', '--port-base', String(PORT_BASE), '--docs-port', String(DOCS_PORT), '--quiet'], {
+    const child = startProcess('npm', ['start', '--', '--port-base', String(portBase), '--docs-port', String(docsPort), '--quiet'], {
       cwd: projectRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -55,9 +57,9 @@ function load(url: string, connections: number, durationSeconds: number): Promis
 }
 
 export async function benchThroughput(runs: number, durationSeconds: number) {
-  const ours = PORT_BASE + 20;
-  const plain = PORT_BASE + 21;
-  const raw = PORT_BASE + 22;
+  const ours = await freePortBlock(3);
+  const plain = ours + 1;
+  const raw = ours + 2;
   const scratch = mkdtempSync(join(tmpdir(), 'bench-raw-'));
   const servers = [
     startProcess(process.execPath, ['--import', 'tsx', 'mocks/start.ts', 'redex', '--no-build', '--quiet', '--port', String(ours)], { cwd: projectRoot }),
@@ -105,5 +107,76 @@ export async function benchThroughput(runs: number, durationSeconds: number) {
   } finally {
     await Promise.all(servers.map(stopProcess));
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Autocannon over a sequence: a VTN subscription created, then read back by the id the create answered. */
+function createThenGet(port: number, basePath: string, connections: number, durationSeconds: number): Promise<autocannon.Result> {
+  const headers = { Authorization: 'Bearer bench-token', 'content-type': 'application/json' };
+  const body = JSON.stringify({
+    clientName: 'BENCH-VEN',
+    programID: 'bench-program',
+    objectOperations: [{ objects: ['EVENT'], operations: ['POST'], callbackUrl: 'http://127.0.0.1:1/callback' }],
+  });
+  return new Promise((resolveLoad, reject) => {
+    autocannon(
+      {
+        url: `http://${HOST}:${port}`,
+        connections,
+        duration: durationSeconds,
+        requests: [
+          {
+            method: 'POST',
+            path: `${basePath}/subscriptions`,
+            headers,
+            body,
+            onResponse: (_status, responseBody, context) => {
+              context.id = (() => {
+                try {
+                  return JSON.parse(responseBody).id;
+                } catch {
+                  return undefined;
+                }
+              })();
+            },
+          },
+          {
+            method: 'GET',
+            headers,
+            setupRequest: (request, context) => ({ ...request, path: `${basePath}/subscriptions/${String(context.id ?? 'object-999')}` }),
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolveLoad(result)),
+    );
+  });
+}
+
+/** VTN create-then-get pairs per second: our stateful mock beside a plain `prism mock` answering examples. */
+export async function benchCreateThenGet(runs: number, durationSeconds: number) {
+  const ours = await freePortBlock(2);
+  const plain = ours + 1;
+  const servers = [
+    startProcess(process.execPath, ['--import', 'tsx', 'mocks/start.ts', 'openadr3-vtn', '--no-build', '--quiet', '--port', String(ours)], { cwd: projectRoot }),
+    startProcess(join(projectRoot, 'node_modules/.bin/prism'), ['mock', '-h', HOST, '-p', String(plain), 'generated/openadr3-vtn/openapi.json'], { cwd: projectRoot }),
+  ];
+  try {
+    await waitUntil('our VTN mock', () => answers(ours));
+    await waitUntil('plain prism mock of the VTN', () => answers(plain), 90_000);
+    const pairs: Record<'ours' | 'plainPrism', number[]> = { ours: [], plainPrism: [] };
+    for (let run = 1; run <= runs; run++) {
+      // `prism mock` serves the bare spec paths; ours also the production base path, as partners call it.
+      for (const [name, port, basePath] of [['ours', ours, '/api/openadr/v1'], ['plainPrism', plain, '']] as const) {
+        const result = await createThenGet(port, basePath, 10, durationSeconds);
+        if (result.non2xx > 0 || result.errors > 0) throw new Error(`${name}: ${result.non2xx} non-2xx answers and ${result.errors} errors under create-then-get`);
+        pairs[name].push(result.requests.average / 2);
+        progress(`VTN create-then-get, 10 connections, run ${run}/${runs}: ${name} ${round(result.requests.average / 2)} pairs/s`);
+      }
+    }
+    const oursPairs = round(median(pairs.ours));
+    const plainPairs = round(median(pairs.plainPrism));
+    return { oursPairsPerSecond: oursPairs, plainPrismPairsPerSecond: plainPairs, oursVsPlainPrism: round(oursPairs / plainPairs, 2), runs, durationSeconds };
+  } finally {
+    await Promise.all(servers.map(stopProcess));
   }
 }

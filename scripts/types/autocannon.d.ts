@@ -6,6 +6,16 @@ declare module 'autocannon' {
       connections?: number;
       duration?: number;
       headers?: Record<string, string>;
+      requests?: Request[];
+    }
+    /** One step of a request sequence; `context` is shared by the steps of one connection. */
+    interface Request {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+      onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
     }
     interface Result {
       requests: { average: number };
