@@ -9,6 +9,7 @@ import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec, type IHttpConfig, type IHttpRequest } from '@stoplight/prism-http';
 import type { IHttpOperation } from '@stoplight/types';
 import { getHttpConfigFromRequest } from '@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js';
+import { basePathsOf, parameterNamesOf, stripBasePath } from '../scripts/lib/openapi-json.ts';
 import { loadDeclaration } from './sandbox/declaration.ts';
 import { createErrorWriter, type Reason } from './sandbox/errors.ts';
 import { faultOf } from './sandbox/faults.ts';
@@ -58,36 +59,6 @@ interface Violation {
 
 /** Statuses Prism answers for a request it rejects; their bodies are rewritten into the vendor's envelope. */
 const REJECTION_STATUSES = new Set([400, 401, 403, 404, 405, 406, 413, 415, 422]);
-
-/** Server base paths of the spec (`/cdb-open-api/v1`...), longest first, without trailing slash. */
-export function basePathsOf(spec: { servers?: { url: string }[] }): string[] {
-  const paths = (spec.servers ?? [])
-    .map((server) => new URL(server.url, 'http://placeholder').pathname.replace(/\/+$/, ''))
-    .filter((path) => path !== '');
-  return [...new Set(paths)].sort((a, b) => b.length - a.length);
-}
-
-function stripBasePath(pathname: string, basePaths: string[]): string {
-  for (const base of basePaths) {
-    if (pathname === base) return '/';
-    if (pathname.startsWith(base + '/')) return pathname.slice(base.length);
-  }
-  return pathname;
-}
-
-/** Prism reports query and header names lower-cased; map them back to the spec's spelling (`ItemsPerPage`). */
-function parameterNamesOf(spec: unknown): Map<string, string> {
-  const names = new Map<string, string>();
-  const visit = (node: unknown) => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!node || typeof node !== 'object') return;
-    const record = node as Record<string, unknown>;
-    if (typeof record.name === 'string' && typeof record.in === 'string') names.set(record.name.toLowerCase(), record.name);
-    Object.values(record).forEach(visit);
-  };
-  visit(spec);
-  return names;
-}
 
 function reasonOf({ path = [], message }: Violation, parameterNames: Map<string, string>): Reason {
   const segments = path.map(String);

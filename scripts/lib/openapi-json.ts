@@ -32,3 +32,32 @@ export function resolveLocalRef(document: unknown, node: unknown): { value: any;
   }
   return { value, pointer };
 }
+
+/** Server base paths of a bundle (`/cdb-open-api/v1`...), longest first, without trailing slash. */
+export function basePathsOf(spec: { servers?: { url: string }[] }): string[] {
+  const paths = (spec.servers ?? []).map((server) => new URL(server.url, 'http://placeholder').pathname.replace(/\/+$/, '')).filter((path) => path !== '');
+  return [...new Set(paths)].sort((a, b) => b.length - a.length);
+}
+
+/** A request path below the server's base path: production URLs work with only the origin swapped. */
+export function stripBasePath(pathname: string, basePaths: string[]): string {
+  for (const base of basePaths) {
+    if (pathname === base) return '/';
+    if (pathname.startsWith(base + '/')) return pathname.slice(base.length);
+  }
+  return pathname;
+}
+
+/** Prism reports query and header names lower-cased; this maps them back to the spec's spelling (`ItemsPerPage`). */
+export function parameterNamesOf(spec: unknown): Map<string, string> {
+  const names = new Map<string, string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    if (typeof record.name === 'string' && typeof record.in === 'string') names.set(record.name.toLowerCase(), record.name);
+    Object.values(record).forEach(visit);
+  };
+  visit(spec);
+  return names;
+}

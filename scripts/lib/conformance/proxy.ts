@@ -10,6 +10,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec, type IHttpProxyConfig, type IHttpRequest, type IHttpResponse } from '@stoplight/prism-http';
 import { formatPath } from '../../../mocks/sandbox/webhook-payloads.ts';
+import { basePathsOf, parameterNamesOf } from '../openapi-json.ts';
 
 /** One way a request or an upstream answer broke the contract. */
 export interface ProxyViolation {
@@ -61,26 +62,6 @@ const MAX_HEADER_CHARS = 8 * 1024 - 100;
 
 /** Raised by the forwarder so the caller can tell "upstream unreachable" from a Prism error. */
 class UpstreamError extends Error {}
-
-/** Server base paths of the spec (`/cdb-open-api/v1`...), longest first. */
-function basePathsOf(spec: { servers?: { url: string }[] }): string[] {
-  const paths = (spec.servers ?? []).map((server) => new URL(server.url, 'http://x').pathname.replace(/\/+$/, '')).filter(Boolean);
-  return [...new Set(paths)].sort((a, b) => b.length - a.length);
-}
-
-/** Prism lower-cases query and header names; the spec's spelling (`ItemsPerPage`) reads better in a report. */
-function parameterNamesOf(spec: unknown): Map<string, string> {
-  const names = new Map<string, string>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!node || typeof node !== 'object') return;
-    const record = node as Record<string, unknown>;
-    if (typeof record.name === 'string' && typeof record.in === 'string') names.set(record.name.toLowerCase(), record.name);
-    Object.values(record).forEach(visit);
-  };
-  visit(spec);
-  return names;
-}
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolveBody, reject) => {
