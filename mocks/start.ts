@@ -161,8 +161,14 @@ async function main() {
   process.on('SIGTERM', () => stop('SIGTERM'));
   // The npm scripts `exec` us, so our parent is npm itself: when it goes away (even by SIGKILL, which it cannot
   // pass on), we are re-parented, notice within 250 ms, and stop rather than linger holding the ports.
+  // Nobody is left to wait for a graceful close: write the state and go at once, so the ports are free fast.
   const parent = process.ppid;
-  setInterval(() => process.ppid !== parent && stop('parent process exited'), 250).unref();
+  setInterval(() => {
+    if (process.ppid === parent) return;
+    console.log('parent process exited: stopping');
+    stateWriter?.flush();
+    process.exit(0);
+  }, 250).unref();
   // A defect in a handler must not take down five mocks partner teams share: log it and keep serving.
   process.on('uncaughtException', (error) => console.error(`mock: internal error (still serving): ${error.stack ?? error}`));
   process.on('unhandledRejection', (error) => console.error(`mock: internal error (still serving): ${error instanceof Error ? error.stack : error}`));
