@@ -1,6 +1,7 @@
 // `npm start` as a user runs it: one process serving all five mocks and the reference site, production paths,
 // vendor envelopes on 401/400, a clear failure when a port is taken, and nothing left behind after SIGTERM.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApis, projectRoot } from '../scripts/lib/apis.ts';
 import { portIsOpen } from '../scripts/lib/net.ts';
@@ -230,10 +231,20 @@ function descendantsOf(pid: number): number[] {
   return found;
 }
 
+/**
+ * Whether a process still runs. An exited process whose new parent (after npm died: init, or whatever PID 1 is in
+ * a container) has not reaped it yet is a zombie: it holds no port and runs no code, so it counts as gone.
+ */
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ..."; the state letter follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
