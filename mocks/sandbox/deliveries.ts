@@ -131,24 +131,27 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
   /** Every (subscriber, target, url) of the tenant that this payload goes to. */
   function recipients(tenant: string, webhookName: string, payload: unknown, only?: Json) {
     const declaration = declarations[webhookName]!;
-    const subscribers = (state.store.tenant(tenant)[declaration.subscribers] ?? []).map((stored) => stored.item).filter((item) => !only || item === only);
+    // What the payload offers per match field, computed once rather than per subscriber.
+    const conditions = Object.entries(declaration.match ?? {}).map(([field, wanted]) =>
+      typeof wanted === 'string' && wanted.startsWith('/') ? { field, offered: new Set(payloadValues(payload, wanted).map(String)) } : { field, literal: wanted },
+    );
+    const urlFields = Array.isArray(declaration.url) ? declaration.url : [declaration.url];
+    const accepts = (subscriber: Json, target: Json) =>
+      conditions.every((condition) => {
+        const held = target[condition.field] ?? subscriber[condition.field];
+        if (!('offered' in condition)) return condition.literal === true ? held !== false : held === condition.literal;
+        if ((held === undefined || held === null) && declaration.absentMatchesAll) return true;
+        const heldValues = Array.isArray(held) ? held : held === undefined || held === null ? [] : [held];
+        return heldValues.some((value) => (declaration.wildcard !== undefined && value === declaration.wildcard) || condition.offered!.has(String(value)));
+      });
     const found: { subscriber: Json; target: Json; url: string }[] = [];
-    for (const subscriber of subscribers) {
+    for (const stored of state.store.tenant(tenant)[declaration.subscribers] ?? []) {
+      const subscriber = stored.item;
+      if (only && subscriber !== only) continue;
       const listed = declaration.targets ? subscriber[declaration.targets] : [subscriber];
-      const targets: Json[] = Array.isArray(listed) ? listed : [];
-      for (const target of targets) {
+      for (const target of Array.isArray(listed) ? (listed as Json[]) : []) {
         // A delivery to one named subscriber (a test delivery) goes whatever it subscribes to.
-        const matches = only !== undefined || Object.entries(declaration.match ?? {}).every(([field, wanted]) => {
-          const held = target[field] ?? subscriber[field];
-          if (typeof wanted !== 'string' || !wanted.startsWith('/')) return wanted === true ? held !== false : held === wanted;
-          const values = payloadValues(payload, wanted).map(String);
-          if ((held === undefined || held === null) && declaration.absentMatchesAll) return true;
-          const heldValues = (Array.isArray(held) ? held : held === undefined || held === null ? [] : [held]).map(String);
-          if (declaration.wildcard !== undefined && heldValues.includes(declaration.wildcard)) return true;
-          return values.length > 0 && values.some((value) => heldValues.includes(value));
-        });
-        if (!matches) continue;
-        const urlFields = Array.isArray(declaration.url) ? declaration.url : [declaration.url];
+        if (!only && !accepts(subscriber, target)) continue;
         const url = urlFields.map((field) => target[field] || subscriber[field]).find((value) => typeof value === 'string' && value !== '');
         if (url) found.push({ subscriber, target, url });
       }

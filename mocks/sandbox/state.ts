@@ -250,11 +250,12 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
     });
 
     if (parent !== undefined && !items.some((stored) => stored.parent === parent) && !knownParents.get(declared.collection)?.has(parent)) return notFound(parent);
-    const inScope = items.filter((stored) => parent === undefined || stored.parent === parent);
+    const inScope = parent === undefined ? items : items.filter((stored) => stored.parent === parent);
     const matches = (stored: StoredItem) =>
       Object.entries(declared.match ?? {}).every(([field, source]) => String(stored.item[field]) === String(requestValue(source, request, defaults)));
+    const wanted = String(id);
     const find = () =>
-      collection.singleton ? inScope[0] : inScope.find((stored) => keys.some((key) => stored.item[key] !== undefined && String(stored.item[key]) === String(id)) && matches(stored));
+      collection.singleton ? inScope[0] : inScope.find((stored) => keys.some((key) => stored.item[key] !== undefined && String(stored.item[key]) === wanted) && matches(stored));
 
     switch (declared.action) {
       case 'list': {
