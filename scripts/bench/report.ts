@@ -50,7 +50,7 @@ export function renderReadmeTable(report: { date: string; machine: Record<string
     rows.push({ what: 'one API webhook receivers (esbuild, minified, gzip; worst API)', figure: size.maxReceiverGzipKb === null ? 'n/a' : `${size.maxReceiverGzipKb} kB`, bound: '≤ 6 kB', met: size.maxReceiverGzipKb === null ? null : size.maxReceiverGzipKb <= 6 });
   }
   if (soak) {
-    const load = `${soak.connections} connections × ${soak.durationSeconds} s of mixed valid and invalid requests across the five mocks`;
+    const load = `${soak.connections} connections × ${soak.durationSeconds} s of mixed valid and invalid requests across the five mocks${soak.resetEveryMs ? `, tenants reset every ${soak.resetEveryMs / 1000} s` : ''}`;
     rows.push({ what: `soak, ${load}: socket errors (of ${soak.requests} requests)`, figure: `${soak.socketErrors}${soak.timeouts ? ` (${soak.timeouts} timeouts)` : ''}`, bound: '0', met: soak.socketErrors === 0 && soak.processAlive !== false });
     rows.push({ what: 'soak: 5xx answers', figure: `${soak.serverErrors}`, bound: '0', met: soak.serverErrors === 0 });
     rows.push({
@@ -59,6 +59,14 @@ export function renderReadmeTable(report: { date: string; machine: Record<string
       bound: '< 10%',
       met: soak.rssGrowthPercent < 10,
     });
+    if (soak.rssLowGrowthPercent !== undefined) {
+      rows.push({
+        what: `soak: low points of resident memory (after collections), seconds ${soak.rssFromSecond}–${soak.rssFromSecond + 10} vs the last 10`,
+        figure: `${soak.rssLowGrowthPercent}% (${soak.rssLowFirstMb} → ${soak.rssLowLastMb} MB)`,
+        bound: 'none (context for the row above)',
+        met: null,
+      });
+    }
   }
   const machine = report.machine;
   const lines = [
