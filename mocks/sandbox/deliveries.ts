@@ -282,6 +282,12 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
       for (const [name, declaration] of Object.entries(declarations)) {
         if (declaration.onChange?.collection !== collection) continue;
         const payload = substitute(declaration.onChange.payload, { item, operation: declaration.onChange.operations[action] });
+        // Every delivered body validates against the webhook's schema; one that does not is logged, never sent.
+        const problems = validatePayload(spec, webhooks.get(name)!, payload);
+        if (problems.length) {
+          options.log?.(`delivery ${name} not sent: the payload breaks the webhook schema (${problems.map((problem) => `${problem.field}: ${problem.reason}`).join('; ')})`);
+          continue;
+        }
         for (const { subscriber, target, url } of recipients(tenant, name, payload)) void send(tenant, recordFor(name, subscriber, target, url, payload));
       }
     },

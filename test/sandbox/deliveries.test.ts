@@ -361,3 +361,36 @@ describe('npm run emit', () => {
     await new Promise<void>((done) => (spark.mock.closeAllConnections(), spark.mock.close(() => done())));
   });
 });
+
+describe('npm start -- --emit-every', () => {
+  it("sends a random webhook of the API to every tenant's subscribers at that interval, signed", async () => {
+    const child = spawn('npm', ['run', 'mock', '--', 'energy-coordination', '--no-build', '--quiet', '--port', '0', '--emit-every', '1'], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      const origin = await new Promise<string>((resolveOrigin, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no banner within 60 s:\n${output}`)), 60_000);
+        const onData = (chunk: Buffer) => {
+          output += chunk;
+          const found = /energy-coordination\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+          if (found && /Mocks ready/.test(output)) clearTimeout(timer), resolveOrigin(found);
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+      });
+      expect(output).toContain('Emitting a random webhook of each API every 1 s');
+      const path = '/lively/hook';
+      const subscribed = await fetch(`${origin}/energy-coordination/v1/subscriptions`, json('Bearer lively-team', { webhookUrl: receiver.origin + path, webhookSecret: 'lively' }));
+      expect(subscribed.status).toBe(200);
+      const [delivery] = await receiver.waitFor(path, 1, 5000);
+      expect(delivery).toBeDefined();
+      const { parseWebhook } = await import('../../generated/energy-coordination/webhooks.ts');
+      const parsed = await parseWebhook(delivery!.body, delivery!.headers, { secret: 'lively', strict: true });
+      expect(['Create', 'Update', 'Delete']).toContain(parsed.operationType);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
