@@ -192,6 +192,11 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       return answerError(reply, 413, [{ field: 'body', text: `body: larger than the sandbox's limit of ${MAX_BODY_BYTES} bytes` }], route, { connection: 'close' });
     }
     if (!match || match.kind === 'no-path') return answerError(reply, 404, [{ field: 'path', text: `path: no operation at ${target.path}` }]);
+    if (match.kind === 'no-method' && method === 'OPTIONS') {
+      // A plain OPTIONS (not a CORS preflight) asks what the path allows.
+      reply.writeHead(204, { Allow: match.allowed.join(', '), 'content-length': 0 }).end();
+      return;
+    }
     if (match.kind === 'no-method') {
       return answerError(reply, 405, [{ field: 'method', text: `method: ${method} is not allowed on ${target.path}; allowed: ${match.allowed.join(', ')}` }], undefined, {
         Allow: match.allowed.join(', '),

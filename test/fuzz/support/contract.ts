@@ -188,6 +188,14 @@ export function contractProblems(contract: ApiContract, method: string, url: str
   if (answer.status >= 500) problems.push(`server error ${answer.status}`);
   const template = routeOf(contract, url);
   const operation = template ? contract.operations.find((candidate) => candidate.template === template && candidate.method === method.toUpperCase()) : undefined;
+  // OPTIONS on a path the spec has (RFC 9110, 9.3.7): 204, no body, Allow listing the path's methods.
+  if (method.toUpperCase() === 'OPTIONS' && template && !operation && answer.status === 204) {
+    const allowed = String(answer.headers.allow ?? '').split(',').map((name) => name.trim().toUpperCase());
+    const missing = contract.pathMethods.get(template)!.filter((name) => !allowed.includes(name));
+    if (answer.body.length > 0) problems.push(`OPTIONS 204 with a ${answer.body.length}-byte body`);
+    if (missing.length) problems.push(`OPTIONS Allow "${answer.headers.allow ?? ''}" does not list ${missing.join(', ')}`);
+    return problems;
+  }
   const documented = notDocumented(contract, operation, answer);
   const enveloped = documented === undefined ? undefined : notEnvelope(contract, operation, answer);
   if (documented !== undefined && enveloped !== undefined) {
