@@ -133,16 +133,6 @@ async function main() {
   });
   const widths = [0, 1, 2].map((column) => Math.max(...[['API', 'URL', 'Docs'], ...rows].map((row) => row[column]!.length)));
   for (const row of [['API', 'URL', 'Docs'], ...rows]) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
-  console.log('Mocks ready. Ctrl-C stops them.');
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: stopping ${listeners.length} server(s)`);
-    stateWriter?.flush();
-    closeAll(listeners).then(() => process.exit(0));
-  };
   if (emitEvery) {
     // A lively sandbox: each API sends a random one of its webhooks to the subscribers of every tenant it knows.
     setInterval(() => {
@@ -157,6 +147,16 @@ async function main() {
     }, emitEvery * 1000).unref();
     console.log(`Emitting a random webhook of each API every ${emitEvery} s to every tenant's subscribers.`);
   }
+  console.log('Mocks ready. Ctrl-C stops them.');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping ${listeners.length} server(s)`);
+    stateWriter?.flush();
+    closeAll(listeners).then(() => process.exit(0));
+  };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // The npm scripts `exec` us, so our parent is npm itself: when it goes away (even by SIGKILL, which it cannot
