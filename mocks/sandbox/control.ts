@@ -2,12 +2,10 @@
 // /__admin): reset, state, events, deliveries. It takes the API's own credentials, so each partner team acts on
 // its own tenant. Errors are problem+json: this API is the sandbox's, not the vendor's.
 import { STATUS_CODES } from 'node:http';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { OPENAPI_ANNOTATIONS } from '../../scripts/lib/openapi-json.ts';
 import { TriggerError, type Deliveries } from './deliveries.ts';
 import type { SandboxState } from './state.ts';
 import { tenantOf, type StoredItem, type TenantState } from './store.ts';
+import { bundleValidator } from './validate.ts';
 
 export interface ControlAnswer {
   status: number;
@@ -46,13 +44,7 @@ export function stateView(state: SandboxState, tenant: TenantState): Json {
 
 export function createControl(spec: Json, state: SandboxState, deliveries: Deliveries, challenge: string) {
   const scheme = challenge.split(' ')[0]!.toLowerCase();
-  const ajv = new Ajv2020({ strict: false, allErrors: false });
-  addFormats.default(ajv);
-  for (const keyword of OPENAPI_ANNOTATIONS) if (!ajv.getKeyword(keyword)) ajv.addKeyword(keyword);
-  ajv.addSchema({ ...spec, $id: 'control-bundle' }, 'control-bundle');
-  const itemValidators = new Map<string, ValidateFunction>();
-  const validatorOf = (schemaName: string) =>
-    itemValidators.get(schemaName) ?? itemValidators.set(schemaName, ajv.compile({ $ref: `control-bundle#/components/schemas/${schemaName}` })).get(schemaName)!;
+  const validatorOf = (schemaName: string) => bundleValidator(spec, `#/components/schemas/${schemaName}`);
 
   /** A full replacement of the tenant's state from the shape `GET /_sandbox/state` answers; 400 names the field. */
   function parseState(body: unknown): TenantState | ControlAnswer {

@@ -1,10 +1,10 @@
 // Webhook payloads read from a bundle (generated/<id>/openapi.json): which webhooks it has, their examples, a
 // schema-valid payload to send, and a payload that breaks the schema. Works from the bundle alone, so an API
 // with webhooks needs no code here. Validation is Ajv 2020 over the whole bundle, as the contract tests do.
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { OPENAPI_ANNOTATIONS, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
 import { readSignature, type SignatureDeclaration } from './signing.ts';
+import { bundleValidator } from './validate.ts';
 
 type Json = Record<string, unknown>;
 /** A bundled OpenAPI 3.1 document as parsed JSON. */
@@ -92,23 +92,7 @@ export function listWebhooks(spec: OpenApiBundle): Webhook[] {
   return found;
 }
 
-const ajvs = new WeakMap<object, Ajv2020>();
-const BUNDLE_ID = 'bundle';
-
-function validatorOf(spec: OpenApiBundle, webhook: Webhook): ValidateFunction {
-  let ajv = ajvs.get(spec);
-  if (!ajv) {
-    // allErrors off: the first error is the one worth naming, and it is faster.
-    ajv = new Ajv2020({ strict: false, validateSchema: false, allErrors: false });
-    addFormats.default(ajv);
-    for (const keyword of OPENAPI_ANNOTATIONS) ajv.addKeyword(keyword);
-    ajv.addSchema(spec, BUNDLE_ID);
-    ajvs.set(spec, ajv);
-  }
-  const validate = ajv.getSchema(`${BUNDLE_ID}${webhook.schemaPointer}`);
-  if (!validate) throw new Error(`no schema at ${webhook.schemaPointer}`);
-  return validate;
-}
+const validatorOf = (spec: OpenApiBundle, webhook: Webhook): ValidateFunction => bundleValidator(spec, webhook.schemaPointer);
 
 function fieldOf(error: ErrorObject): string {
   const tokens = error.instancePath
