@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DOCS_PORT, FIRST_MOCK_PORT, loadApis, projectRoot, selectApis } from '../scripts/lib/apis.ts';
+import { formatTable } from '../scripts/lib/table.ts';
 import { createDocsServer } from './docs-server.ts';
 import { createPrismMock, type MockServer } from './prism-server.ts';
 import { createStateFileWriter, loadStateFile } from './sandbox/state-file.ts';
@@ -131,8 +132,7 @@ async function main() {
     const docs = listeners.find((listener) => listener.label === 'reference site');
     return [label, origin(port), api && docs ? `${origin(docs.port)}/${api.id}/` : ''];
   });
-  const widths = [0, 1, 2].map((column) => Math.max(...[['API', 'URL', 'Docs'], ...rows].map((row) => row[column]!.length)));
-  for (const row of [['API', 'URL', 'Docs'], ...rows]) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  for (const line of formatTable([['API', 'URL', 'Docs'], ...rows])) console.log(line);
   if (emitEvery) {
     // A lively sandbox: each API sends a random one of its webhooks to the subscribers of every tenant it knows.
     setInterval(() => {

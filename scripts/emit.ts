@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadApis, projectRoot, selectApis } from './lib/apis.ts';
+import { formatTable } from './lib/table.ts';
 
 const USAGE = `usage: npm run emit -- <api-id> <webhook> [--payload <json>] [--token <t> | --user <u> --password <p>] [--url <mock origin>]
   The credentials are the ones your integration sends to the mock: they choose whose subscriptions receive it.`;
@@ -67,8 +68,7 @@ async function main() {
     return;
   }
   const rows = [['subscription', 'url', 'status', 'attempts', 'error'], ...deliveries.map((d) => [d.subscription, d.url, String(d.status ?? '-'), String(d.attempts), d.error ?? ''])];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  for (const line of formatTable(rows)) console.log(line);
   const failed = deliveries.filter((d) => d.error).length;
   console.log(`${deliveries.length} delivery(ies), ${failed} failed on the first attempt${failed ? ' (retried in the background: GET /_sandbox/deliveries shows every attempt)' : ''}`);
 }

@@ -1,10 +1,11 @@
 // `npm start` as a user runs it: one process serving all five mocks and the reference site, production paths,
 // vendor envelopes on 401/400, a clear failure when a port is taken, and nothing left behind after SIGTERM.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApis, projectRoot } from '../scripts/lib/apis.ts';
 import { portIsOpen } from '../scripts/lib/net.ts';
+import { startServing } from '../scripts/lib/npm-start.ts';
 import * as bajie from '../generated/bajie-charging/client.ts';
 import * as energy from '../generated/energy-coordination/client.ts';
 import * as hanchuess from '../generated/hanchuess/client.ts';
@@ -15,39 +16,20 @@ import * as redex from '../generated/redex/client.ts';
 // test on one machine at once.
 const HOST = '127.0.0.1';
 const apis = loadApis();
-const startArgs = ['start', '--', '--port-base', '0', '--docs-port', '0'];
+const startArgs = ['--port-base', '0', '--docs-port', '0'];
 const origins = new Map<string, string>();
 const mockOrigin = (id: string) => origins.get(id)!;
 const swapOrigin = (productionBaseUrl: string, id: string) => mockOrigin(id) + new URL(productionBaseUrl).pathname.replace(/\/+$/, '');
 const portOf = (origin: string) => Number(new URL(origin).port);
 
-function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolveWait, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      if (pattern.test(output)) {
-        clearTimeout(timer);
-        resolveWait(output);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code} before ${pattern}:\n${output}`));
-    });
-  });
-}
-
 let server: ChildProcess;
 let banner: string;
 
 beforeAll(async () => {
-  server = spawn('npm', startArgs, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  banner = await waitForOutput(server, /Mocks ready/, 90_000);
-  for (const match of banner.matchAll(/^(\S+(?: site)?)\s+(http:\/\/127\.0\.0\.1:\d+)/gm)) origins.set(match[1]!, match[2]!);
+  const serving = await startServing(startArgs);
+  server = serving.child;
+  banner = serving.output();
+  for (const [label, origin] of serving.origins) origins.set(label, origin);
 });
 
 afterAll(() => {
@@ -203,9 +185,8 @@ describe('npm start', () => {
   });
 
   it('SIGKILL of the npm process: the server notices within 2 s, exits and frees every port', async () => {
-    const killed = spawn('npm', [...startArgs, '--no-build', '--quiet'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output = await waitForOutput(killed, /Mocks ready/, 60_000);
-    const ports = [...output.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1]));
+    const { child: killed, origins: killedOrigins } = await startServing([...startArgs, '--no-build', '--quiet'], { timeoutMs: 60_000 });
+    const ports = [...killedOrigins.values()].map(portOf);
     expect(ports.length).toBeGreaterThanOrEqual(6);
     const children = descendantsOf(killed.pid!);
     expect(children.length).toBeGreaterThan(0);

@@ -5,7 +5,8 @@
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import fc from 'fast-check';
-import { loadApis, projectRoot } from '../lib/apis.ts';
+import { loadApis } from '../lib/apis.ts';
+import { startServing } from '../lib/npm-start.ts';
 import { contractOf } from '../../test/fuzz/support/contract.ts';
 import { bodyBytes, type Recipe } from '../../test/fuzz/support/http.ts';
 import { requestsFor } from '../../test/fuzz/support/requests.ts';
@@ -71,27 +72,14 @@ function cycleFor(api: string): { requests: AutocannonRequest[]; kinds: Record<s
 
 /** Starts `npm start` on ports the system picks and reads them from its table. */
 async function startMocks(): Promise<{ child: ChildProcess; ports: Map<string, number>; output: () => string }> {
-  const child = startProcess('npm', ['start', '--', '--no-build', '--quiet', '--port-base', '0', '--docs-port', '0'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const ids = loadApis().map((api) => api.id);
-  const started = performance.now();
-  while (!output.includes('Mocks ready')) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output.slice(-3000)}`);
-    if (performance.now() - started > 60_000) {
-      await stopProcess(child);
-      throw new Error(`npm start did not get ready within 60 s:\n${output.slice(-3000)}`);
-    }
-    await new Promise((wait) => setTimeout(wait, 50));
-  }
+  const { child, origins, output } = await startServing(['--no-build', '--quiet', '--port-base', '0', '--docs-port', '0'], { timeoutMs: 60_000 });
   const ports = new Map<string, number>();
-  for (const id of ids) {
-    const port = new RegExp(`^${id}\\s+http://[^\\s:]+:(\\d+)`, 'm').exec(output)?.[1];
-    if (!port) throw new Error(`npm start printed no URL for ${id}:\n${output.slice(-3000)}`);
-    ports.set(id, Number(port));
+  for (const id of loadApis().map((api) => api.id)) {
+    const origin = origins.get(id);
+    if (!origin) throw new Error(`npm start printed no URL for ${id}:\n${output().slice(-3000)}`);
+    ports.set(id, Number(new URL(origin).port));
   }
-  return { child, ports, output: () => output };
+  return { child, ports, output };
 }
 
 function load(port: number, connections: number, durationSeconds: number, requests: AutocannonRequest[]): Promise<FullResult> {

@@ -6,7 +6,7 @@ import { loadApis } from '../../scripts/lib/apis.ts';
 import { listWebhooks } from '../../mocks/sandbox/webhook-payloads.ts';
 import { sendsBearer } from '../../scripts/lib/conformance/receiver-check.ts';
 import { bundledSpec } from '../support/contract.ts';
-import { runToEnd, startServer, type LocalServer } from './cli.ts';
+import { runToEnd, startServer, type LocalServer } from '../support/cli.ts';
 
 const SECRET = 'whsec-partner';
 const TOKEN = 'vtn-callback-token';

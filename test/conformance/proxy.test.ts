@@ -5,7 +5,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledSpec } from '../support/contract.ts';
-import { runScript, startServer, type LocalServer, type Running } from './cli.ts';
+import { runScript, startServer, type LocalServer, type Running } from '../support/cli.ts';
 
 const DEVICES_TEMPLATE = '/public/v2/device-applications/{deviceApplicationId}/devices';
 const DEVICES_PATH = '/public/v2/device-applications/347847fa-68c0-4418-9119-08dc3993455a/devices';

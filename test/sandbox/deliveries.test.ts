@@ -2,7 +2,8 @@
 // emit CLI) triggers a webhook, and a local receiver built on the package's own `parseWebhook` takes the
 // delivery: schema-valid, signed where the vendor signs, retried when refused, only to matching subscriptions of
 // the caller's tenant.
-import { spawn } from 'node:child_process';
+import { startServing } from '../../scripts/lib/npm-start.ts';
+import { runToEnd } from '../support/cli.ts';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -156,8 +157,8 @@ describe.each(Object.keys(subscribeAll))('%s: every webhook, end to end', (api) 
     expect(answer.status).toBe(200);
     const results = (await answer.json()) as { url: string; status: number; attempts: number; error: string | null }[];
     const mine = results.filter((result) => result.url.endsWith(path));
-    expect(mine).toEqual([expect.objectContaining({ status: expect.any(Number), attempts: 1, error: null })]);
-    expect(mine[0]!.status).toBeGreaterThanOrEqual(200);
+    // The receiver answers 204 to these paths: a delivery that failed and was retried would not show 204 here.
+    expect(mine).toEqual([expect.objectContaining({ status: 204, attempts: 1, error: null })]);
     const deliveries = await receiver.waitFor(path, before + 1);
     const delivered = deliveries[deliveries.length - 1]!;
     const parse = receivers[`parse${webhook[0]!.toUpperCase()}${webhook.slice(1)}`]!;
@@ -338,14 +339,10 @@ describe('npm run emit', () => {
   it('triggers a webhook on a running mock and prints the deliveries as a table', async () => {
     const spark = await startSandbox('energy-coordination');
     await fetch(`${spark.origin}/energy-coordination/v1/subscriptions`, json('Bearer cli-team', { webhookUrl: `${receiver.origin}/cli/hook`, webhookSecret: 'k' }));
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; out: string }>((resolveRun) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/emit.ts', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        child.stdout.on('data', (chunk) => (out += chunk));
-        child.stderr.on('data', (chunk) => (out += chunk));
-        child.on('close', (code) => resolveRun({ code, out }));
-      });
+    const run = async (args: string[]) => {
+      const { code, output } = await runToEnd('emit', args);
+      return { code, out: output };
+    };
     const ok = await run(['energy-coordination', 'eventCreated', '--token', 'cli-team', '--url', spark.origin, '--payload', '{"payloadType":"PowerLevel"}']);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/subscription\s+url\s+status\s+attempts\s+error/);
@@ -364,23 +361,10 @@ describe('npm run emit', () => {
 
 describe('npm start -- --emit-every', () => {
   it("sends a random webhook of the API to every tenant's subscribers at that interval, signed", async () => {
-    const child = spawn('npm', ['run', 'mock', '--', 'energy-coordination', '--no-build', '--quiet', '--port', '0', '--emit-every', '1'], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, origins, output } = await startServing(['energy-coordination', '--no-build', '--quiet', '--port', '0', '--emit-every', '1'], { script: 'mock', timeoutMs: 60_000 });
     try {
-      let output = '';
-      const origin = await new Promise<string>((resolveOrigin, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no banner within 60 s:\n${output}`)), 60_000);
-        const onData = (chunk: Buffer) => {
-          output += chunk;
-          const found = /energy-coordination\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-          if (found && /Mocks ready/.test(output)) clearTimeout(timer), resolveOrigin(found);
-        };
-        child.stdout!.on('data', onData);
-        child.stderr!.on('data', onData);
-      });
-      expect(output).toContain('Emitting a random webhook of each API every 1 s');
+      const origin = origins.get('energy-coordination')!;
+      expect(output()).toContain('Emitting a random webhook of each API every 1 s');
       const path = '/lively/hook';
       const subscribed = await fetch(`${origin}/energy-coordination/v1/subscriptions`, json('Bearer lively-team', { webhookUrl: receiver.origin + path, webhookSecret: 'lively' }));
       expect(subscribed.status).toBe(200);

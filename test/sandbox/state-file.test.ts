@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../scripts/lib/apis.ts';
+import { startServing, type Serving } from '../../scripts/lib/npm-start.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'sandbox-state-file-'));
 const started: ChildProcess[] = [];
@@ -16,12 +17,6 @@ afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-interface Running {
-  child: ChildProcess;
-  origins: Map<string, string>;
-  output: () => string;
-}
-
 function start(stateFile: string): ChildProcess {
   const child = spawn('npm', ['start', '--', '--no-build', '--quiet', '--port-base', '0', '--docs-port', '0', '--state-file', stateFile], {
     cwd: projectRoot,
@@ -31,28 +26,11 @@ function start(stateFile: string): ChildProcess {
   return child;
 }
 
-/** Starts the mocks on free ports and reads each API's origin from the banner. */
-function startServing(stateFile: string): Promise<Running> {
-  const child = start(stateFile);
-  let output = '';
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start: no banner within 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      if (/Mocks ready/.test(output)) {
-        clearTimeout(timer);
-        const origins = new Map<string, string>();
-        for (const match of output.matchAll(/^(\S+)\s+(http:\/\/127\.0\.0\.1:\d+)/gm)) origins.set(match[1]!, match[2]!);
-        resolveStart({ child, origins, output: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code}:\n${output}`));
-    });
-  });
+/** Starts the mocks on free ports with the state file; only this file's processes are tracked. */
+async function startWithState(stateFile: string): Promise<Serving> {
+  const serving = await startServing(['--no-build', '--quiet', '--port-base', '0', '--docs-port', '0', '--state-file', stateFile], { timeoutMs: 60_000 });
+  started.push(serving.child);
+  return serving;
 }
 
 /** Runs a start that must fail: its exit code and stderr. */
@@ -69,7 +47,7 @@ function startFailing(stateFile: string): Promise<{ code: number | null; stderr:
   });
 }
 
-function stop({ child }: Running): Promise<number | null> {
+function stop({ child }: Serving): Promise<number | null> {
   return new Promise((resolveStop) => {
     if (child.exitCode !== null) return resolveStop(child.exitCode);
     child.once('exit', (code) => resolveStop(code));
@@ -95,7 +73,7 @@ const REDEX_APP = '347847fa-68c0-4418-9119-08dc3993455a';
 describe.concurrent('npm start --state-file', () => {
   it('writes what partners create to the file, and the next start serves it back', async () => {
     const stateFile = join(directory, 'round-trip.json');
-    const first = await startServing(stateFile);
+    const first = await startWithState(stateFile);
     expect(first.output()).toContain(`State file: ${stateFile} (0 tenant(s) loaded)`);
     const vtn = first.origins.get('openadr3-vtn')!;
     const bajie = first.origins.get('bajie-charging')!;
@@ -138,7 +116,7 @@ describe.concurrent('npm start --state-file', () => {
     // No temporary file is left beside it.
     expect(readFileSync(stateFile, 'utf8').endsWith('\n')).toBe(true);
 
-    const second = await startServing(stateFile);
+    const second = await startWithState(stateFile);
     try {
       expect(second.output()).toMatch(new RegExp(`State file: .*round-trip\\.json \\([1-9]\\d* tenant\\(s\\) loaded\\)`));
       const list = await fetch(`${second.origins.get('openadr3-vtn')}/api/openadr/v1/subscriptions`, { headers: { Authorization: `Bearer ${VTN_TOKEN}` } });

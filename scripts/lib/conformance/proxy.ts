@@ -11,6 +11,7 @@ import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec, type IHttpProxyConfig, type IHttpRequest, type IHttpResponse } from '@stoplight/prism-http';
 import { formatPath } from '../../../mocks/sandbox/webhook-payloads.ts';
 import { basePathsOf, parameterNamesOf } from '../openapi-json.ts';
+import { formatTable } from '../table.ts';
 
 /** One way a request or an upstream answer broke the contract. */
 export interface ProxyViolation {
@@ -354,8 +355,5 @@ export async function createValidatingProxy(options: ProxyOptions): Promise<Vali
 export function formatSummary(stats: Map<string, OperationStats>): string {
   const rows = [...stats].map(([operation, { requests, violations }]) => [operation, String(requests), String(violations)]);
   if (rows.length === 0) return 'No requests were proxied.';
-  const header = ['operation', 'requests', 'violations'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  return formatTable([['operation', 'requests', 'violations'], ...rows], [1, 2]).join('\n');
 }

@@ -5,6 +5,7 @@
 import { breakingPayload, examplePayload, listWebhooks, type OpenApiBundle, type Webhook } from '../../../mocks/sandbox/webhook-payloads.ts';
 import { sign, signatureHeaders } from '../../../mocks/sandbox/signing.ts';
 import { resolveLocalRef } from '../openapi-json.ts';
+import { formatTable } from '../table.ts';
 
 export interface ReceiverCase {
   /** `eventCreated: example currentLevel`, `eventCreated: forged X-Payload-Signature`... */
@@ -142,8 +143,5 @@ export async function runCases(url: string, cases: ReceiverCase[], timeoutMs = 1
 /** The table printed by the CLI: case, expected, got, and whether that is right. */
 export function formatResults(results: CaseResult[]): string {
   const rows = results.map((result) => [result.name, result.expected, result.got, result.pass ? 'ok' : 'MISMATCH']);
-  const header = ['case', 'expected', 'got', ''];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return formatTable([['case', 'expected', 'got', ''], ...rows]).join('\n');
 }

@@ -1,4 +1,4 @@
-// Runs the conformance CLIs as a partner would (`node --import tsx scripts/<name>.ts`, what the npm scripts run),
+// Runs the command-line tools (conformance, emit) as a partner would (`node --import tsx scripts/<name>.ts`, what the npm scripts run),
 // and small loopback servers for them to talk to, all on ports the system picks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -28,7 +28,8 @@ export function runScript(script: string, args: string[]): Running {
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  // 'close', not 'exit': it comes after stdout and stderr are drained, so `output()` is complete.
+  const exited = new Promise<number | null>((resolveExit) => child.once('close', (code) => resolveExit(code)));
   return {
     child,
     output: () => output,
