@@ -1,6 +1,7 @@
 // The generated HanChuESS client against the real (stateful) Prism mock of the bundled spec.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, defaultBaseUrl } from '../../generated/hanchuess/client.ts';
+import { hanchuessDocumentSubscription } from '../support/document-samples.ts';
 import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
 
 let mock: RunningMock;
@@ -30,15 +31,7 @@ const subscription = {
 const { secret: _secret, ...shown } = subscription;
 
 /** The subscription of the document's list sample, which a fresh sandbox holds. */
-const documentSubscription = {
-  oem: 'H03Z****SY37',
-  subscriptionId: 'RD*****ZrWO',
-  webhookUrl: 'https://partner.tech/api/callback',
-  events: ['*'],
-  version: '1.0.0',
-  status: 'inactive',
-  devices: ['H01****G1H', 'H02****D6C'],
-};
+const documentSubscription = hanchuessDocumentSubscription;
 
 const expectValid = (method: string, path: string, status: number, body: unknown) => expect(answerErrors('hanchuess', method, path, status, body)).toEqual([]);
 

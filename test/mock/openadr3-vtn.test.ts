@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, defaultBaseUrl, type components } from '../../generated/openadr3-vtn/client.ts';
 import { validatorFor } from '../support/contract.ts';
+import { vtnDocumentSubscription } from '../support/document-samples.ts';
 import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
 
 // Deterministic VTN-assigned fields: ids vtn-1, vtn-2, ... and one instant.
@@ -27,23 +28,7 @@ function freshClient() {
 type Subscription = components['schemas']['Subscription'];
 
 /** The subscription sample the vendor document prints for every operation, exactly as printed. */
-const documentSample: Subscription = {
-  id: 'object-999',
-  createdDateTime: '2023-06-15T09:30:00Z',
-  modificationDateTime: '2023-06-15T09:30:00Z',
-  objectType: 'SUBSCRIPTION',
-  clientName: 'VEN-999',
-  programID: 'object-999',
-  objectOperations: [
-    {
-      objects: ['EVENT'],
-      operations: ['POST'],
-      callbackUrl: 'https://myserver.com/send/callback/here',
-      bearerToken: 'NCEJGI9E8ER9802UT9HUG',
-    },
-  ],
-  targets: [{ type: 'PRICE', values: [0.17] }],
-};
+const documentSample: Subscription = vtnDocumentSubscription;
 
 /** A client-side subscription (no VTN-assigned fields), as a VEN would send it. */
 const newSubscription: Subscription = {

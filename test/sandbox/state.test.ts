@@ -4,6 +4,7 @@
 // Seeded and bounded: FUZZ_SEED=<n> replays a run; the seed is printed when a property fails.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hanchuessDocumentSubscription, vtnDocumentSubscription } from '../support/document-samples.ts';
 import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_241_123);
@@ -105,16 +106,7 @@ describe('openadr3-vtn: subscriptions', () => {
   interface Model {
     items: Subscription[];
   }
-  const seedSubscription = {
-    id: 'object-999',
-    createdDateTime: '2023-06-15T09:30:00Z',
-    modificationDateTime: '2023-06-15T09:30:00Z',
-    objectType: 'SUBSCRIPTION',
-    clientName: 'VEN-999',
-    programID: 'object-999',
-    objectOperations: [{ objects: ['EVENT'], operations: ['POST'], callbackUrl: 'https://myserver.com/send/callback/here', bearerToken: 'NCEJGI9E8ER9802UT9HUG' }],
-    targets: [{ type: 'PRICE', values: [0.17] }],
-  };
+  const seedSubscription = vtnDocumentSubscription;
   // Object types without SUBSCRIPTION: these subscriptions are never notified of the partner's own changes.
   const bodyArb = fc.record(
     {
@@ -359,15 +351,7 @@ describe('hanchuess: OEM subscriptions', () => {
     /** As answered: without the secret. */
     items: Json[];
   }
-  const seedItem = {
-    oem: 'H03Z****SY37',
-    subscriptionId: 'RD*****ZrWO',
-    webhookUrl: 'https://partner.tech/api/callback',
-    events: ['*'],
-    version: '1.0.0',
-    status: 'inactive',
-    devices: ['H01****G1H', 'H02****D6C'],
-  };
+  const seedItem = hanchuessDocumentSubscription;
   const oemArb = fc.constantFrom('H03Z****SY37', 'OEM-B');
   const fieldsArb = fc.record(
     {
