@@ -20,7 +20,7 @@ export async function listEvents(client: Client): Promise<void> {
 /** GET /events/{eventId} */
 export async function getEvent(client: Client): Promise<void> {
   const { data, error } = await client.GET('/events/{eventId}', {
-    params: { path: { eventId: 'string' } },
+    params: { path: { eventId: '6a9d2f14-8c3e-4b57-9e02-d4f1a7b5c863' } },
   });
   if (error) throw new Error(`getEvent failed: ${JSON.stringify(error)}`);
   console.log(data);
@@ -30,18 +30,18 @@ export async function getEvent(client: Client): Promise<void> {
 export async function createReport(client: Client): Promise<void> {
   const { data, error } = await client.POST('/reports', {
     body: {
-      eventId: 'string',
-      name: 'string',
+      eventId: '6a9d2f14-8c3e-4b57-9e02-d4f1a7b5c863',
+      name: 'Charging limited for the evening peak',
       payloads: [
         {
-          payloadType: 'Unknown',
-          resourceId: 'string',
-          location: { latitude: 0, longitude: 0 },
-          actionType: 'Unknown',
-          current: 0,
-          power: 0,
-          stateOfCharge: 0,
-          batteryCapacity: 0,
+          payloadType: 'VehicleChargeAction',
+          resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057',
+          location: { latitude: 59.9139, longitude: 10.7522 },
+          actionType: 'Start',
+          current: 16,
+          power: 3680,
+          stateOfCharge: 42,
+          batteryCapacity: 64,
         },
       ],
     },
@@ -60,11 +60,17 @@ export async function listResources(client: Client): Promise<void> {
 /** PUT /resources */
 export async function updateResource(client: Client): Promise<void> {
   const { data, error } = await client.PUT('/resources', {
-    params: { query: { resourceId: 'string' } },
+    params: { query: { resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057' } },
     body: {
-      userId: 'string',
-      resourceId: 'string',
-      metadata: { resourceType: 'Unknown', brand: 'string', model: 'string', year: 0, vin: 'string' },
+      userId: '3880a832-f483-4b6a-998d-6109d3a54b06',
+      resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057',
+      metadata: {
+        resourceType: 'Vehicle',
+        brand: 'Volvo',
+        model: 'EX30',
+        year: 2024,
+        vin: 'YV1XZEFV8R2157346',
+      },
     },
   });
   if (error) throw new Error(`updateResource failed: ${JSON.stringify(error)}`);
@@ -75,9 +81,15 @@ export async function updateResource(client: Client): Promise<void> {
 export async function createResource(client: Client): Promise<void> {
   const { data, error } = await client.POST('/resources', {
     body: {
-      userId: 'string',
-      resourceId: 'string',
-      metadata: { resourceType: 'Unknown', brand: 'string', model: 'string', year: 0, vin: 'string' },
+      userId: '3880a832-f483-4b6a-998d-6109d3a54b06',
+      resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057',
+      metadata: {
+        resourceType: 'Vehicle',
+        brand: 'Volvo',
+        model: 'EX30',
+        year: 2024,
+        vin: 'YV1XZEFV8R2157346',
+      },
     },
   });
   if (error) throw new Error(`createResource failed: ${JSON.stringify(error)}`);
@@ -87,7 +99,7 @@ export async function createResource(client: Client): Promise<void> {
 /** DELETE /resources */
 export async function deleteResource(client: Client): Promise<void> {
   const { data, error } = await client.DELETE('/resources', {
-    params: { query: { resourceId: 'string' } },
+    params: { query: { resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057' } },
   });
   if (error) throw new Error(`deleteResource failed: ${JSON.stringify(error)}`);
   console.log(data);
@@ -96,7 +108,7 @@ export async function deleteResource(client: Client): Promise<void> {
 /** GET /resources/{resourceId} */
 export async function getResource(client: Client): Promise<void> {
   const { data, error } = await client.GET('/resources/{resourceId}', {
-    params: { path: { resourceId: 'string' } },
+    params: { path: { resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057' } },
   });
   if (error) throw new Error(`getResource failed: ${JSON.stringify(error)}`);
   console.log(data);
@@ -113,10 +125,10 @@ export async function listSparkSubscriptions(client: Client): Promise<void> {
 export async function createSparkSubscription(client: Client): Promise<void> {
   const { data, error } = await client.POST('/subscriptions', {
     body: {
-      webhookSecret: 'string',
-      webhookUrl: 'string',
-      eventPayloadTypes: ['Unknown'],
-      operationTypes: ['Create'],
+      webhookSecret: 'k7Pq2vX9mR4tW8zB3nF6hJ1cL5dG0sYa',
+      webhookUrl: 'https://ems.partner.example/spark/webhooks',
+      eventPayloadTypes: ['CurrentLevel', 'PowerLevel'],
+      operationTypes: ['Create', 'Update', 'Delete'],
     },
   });
   if (error) throw new Error(`createSparkSubscription failed: ${JSON.stringify(error)}`);
@@ -126,7 +138,7 @@ export async function createSparkSubscription(client: Client): Promise<void> {
 /** GET /subscriptions/{subscriptionId} */
 export async function getSparkSubscription(client: Client): Promise<void> {
   const { data, error } = await client.GET('/subscriptions/{subscriptionId}', {
-    params: { path: { subscriptionId: 'string' } },
+    params: { path: { subscriptionId: '3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86' } },
   });
   if (error) throw new Error(`getSparkSubscription failed: ${JSON.stringify(error)}`);
   console.log(data);
@@ -135,13 +147,13 @@ export async function getSparkSubscription(client: Client): Promise<void> {
 /** PUT /subscriptions/{subscriptionId} */
 export async function updateSparkSubscription(client: Client): Promise<void> {
   const { data, error } = await client.PUT('/subscriptions/{subscriptionId}', {
-    params: { path: { subscriptionId: 'string' } },
+    params: { path: { subscriptionId: '3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86' } },
     body: {
-      id: 'string',
-      webhookSecret: 'string',
-      webhookUrl: 'string',
-      eventPayloadTypes: ['Unknown'],
-      operationTypes: ['Create'],
+      id: '3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86',
+      webhookSecret: 'k7Pq2vX9mR4tW8zB3nF6hJ1cL5dG0sYa',
+      webhookUrl: 'https://ems.partner.example/spark/webhooks',
+      eventPayloadTypes: ['CurrentLevel', 'PowerLevel'],
+      operationTypes: ['Create', 'Update', 'Delete'],
     },
   });
   if (error) throw new Error(`updateSparkSubscription failed: ${JSON.stringify(error)}`);
@@ -151,7 +163,7 @@ export async function updateSparkSubscription(client: Client): Promise<void> {
 /** DELETE /subscriptions/{subscriptionId} */
 export async function deleteSparkSubscription(client: Client): Promise<void> {
   const { data, error } = await client.DELETE('/subscriptions/{subscriptionId}', {
-    params: { path: { subscriptionId: 'string' } },
+    params: { path: { subscriptionId: '3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86' } },
   });
   if (error) throw new Error(`deleteSparkSubscription failed: ${JSON.stringify(error)}`);
   console.log(data);
@@ -180,16 +192,16 @@ export const codeSamples: CodeSample[] = [
     "functionName": "getEvent",
     "method": "get",
     "path": "/events/{eventId}",
-    "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/events/string' \\\n  -H 'Authorization: Bearer <token>'",
-    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.GET('/events/{eventId}', {\n  params: { path: { eventId: 'string' } },\n});\nif (error) throw new Error(`getEvent failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/events/6a9d2f14-8c3e-4b57-9e02-d4f1a7b5c863' \\\n  -H 'Authorization: Bearer <token>'",
+    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.GET('/events/{eventId}', {\n  params: { path: { eventId: '6a9d2f14-8c3e-4b57-9e02-d4f1a7b5c863' } },\n});\nif (error) throw new Error(`getEvent failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   },
   {
     "operationId": "createReport",
     "functionName": "createReport",
     "method": "post",
     "path": "/reports",
-    "curl": "curl -X POST 'https://api.voluespark.com/energy-coordination/v1/reports' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"eventId\": \"string\",\n  \"name\": \"string\",\n  \"payloads\": [\n    {\n      \"payloadType\": \"Unknown\",\n      \"resourceId\": \"string\",\n      \"location\": {\n        \"latitude\": 0,\n        \"longitude\": 0\n      },\n      \"actionType\": \"Unknown\",\n      \"current\": 0,\n      \"power\": 0,\n      \"stateOfCharge\": 0,\n      \"batteryCapacity\": 0\n    }\n  ]\n}'",
-    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.POST('/reports', {\n  body: {\n    eventId: 'string',\n    name: 'string',\n    payloads: [\n      {\n        payloadType: 'Unknown',\n        resourceId: 'string',\n        location: { latitude: 0, longitude: 0 },\n        actionType: 'Unknown',\n        current: 0,\n        power: 0,\n        stateOfCharge: 0,\n        batteryCapacity: 0,\n      },\n    ],\n  },\n});\nif (error) throw new Error(`createReport failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl -X POST 'https://api.voluespark.com/energy-coordination/v1/reports' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"eventId\": \"6a9d2f14-8c3e-4b57-9e02-d4f1a7b5c863\",\n  \"name\": \"Charging limited for the evening peak\",\n  \"payloads\": [\n    {\n      \"payloadType\": \"VehicleChargeAction\",\n      \"resourceId\": \"5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057\",\n      \"location\": {\n        \"latitude\": 59.9139,\n        \"longitude\": 10.7522\n      },\n      \"actionType\": \"Start\",\n      \"current\": 16,\n      \"power\": 3680,\n      \"stateOfCharge\": 42,\n      \"batteryCapacity\": 64\n    }\n  ]\n}'",
+    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.POST('/reports', {\n  body: {\n    eventId: '6a9d2f14-8c3e-4b57-9e02-d4f1a7b5c863',\n    name: 'Charging limited for the evening peak',\n    payloads: [\n      {\n        payloadType: 'VehicleChargeAction',\n        resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057',\n        location: { latitude: 59.9139, longitude: 10.7522 },\n        actionType: 'Start',\n        current: 16,\n        power: 3680,\n        stateOfCharge: 42,\n        batteryCapacity: 64,\n      },\n    ],\n  },\n});\nif (error) throw new Error(`createReport failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   },
   {
     "operationId": "listResources",
@@ -204,32 +216,32 @@ export const codeSamples: CodeSample[] = [
     "functionName": "updateResource",
     "method": "put",
     "path": "/resources",
-    "curl": "curl -X PUT 'https://api.voluespark.com/energy-coordination/v1/resources?resourceId=string' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"userId\": \"string\",\n  \"resourceId\": \"string\",\n  \"metadata\": {\n    \"resourceType\": \"Unknown\",\n    \"brand\": \"string\",\n    \"model\": \"string\",\n    \"year\": 0,\n    \"vin\": \"string\"\n  }\n}'",
-    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.PUT('/resources', {\n  params: { query: { resourceId: 'string' } },\n  body: {\n    userId: 'string',\n    resourceId: 'string',\n    metadata: { resourceType: 'Unknown', brand: 'string', model: 'string', year: 0, vin: 'string' },\n  },\n});\nif (error) throw new Error(`updateResource failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl -X PUT 'https://api.voluespark.com/energy-coordination/v1/resources?resourceId=5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"userId\": \"3880a832-f483-4b6a-998d-6109d3a54b06\",\n  \"resourceId\": \"5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057\",\n  \"metadata\": {\n    \"resourceType\": \"Vehicle\",\n    \"brand\": \"Volvo\",\n    \"model\": \"EX30\",\n    \"year\": 2024,\n    \"vin\": \"YV1XZEFV8R2157346\"\n  }\n}'",
+    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.PUT('/resources', {\n  params: { query: { resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057' } },\n  body: {\n    userId: '3880a832-f483-4b6a-998d-6109d3a54b06',\n    resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057',\n    metadata: {\n      resourceType: 'Vehicle',\n      brand: 'Volvo',\n      model: 'EX30',\n      year: 2024,\n      vin: 'YV1XZEFV8R2157346',\n    },\n  },\n});\nif (error) throw new Error(`updateResource failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   },
   {
     "operationId": "createResource",
     "functionName": "createResource",
     "method": "post",
     "path": "/resources",
-    "curl": "curl -X POST 'https://api.voluespark.com/energy-coordination/v1/resources' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"userId\": \"string\",\n  \"resourceId\": \"string\",\n  \"metadata\": {\n    \"resourceType\": \"Unknown\",\n    \"brand\": \"string\",\n    \"model\": \"string\",\n    \"year\": 0,\n    \"vin\": \"string\"\n  }\n}'",
-    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.POST('/resources', {\n  body: {\n    userId: 'string',\n    resourceId: 'string',\n    metadata: { resourceType: 'Unknown', brand: 'string', model: 'string', year: 0, vin: 'string' },\n  },\n});\nif (error) throw new Error(`createResource failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl -X POST 'https://api.voluespark.com/energy-coordination/v1/resources' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"userId\": \"3880a832-f483-4b6a-998d-6109d3a54b06\",\n  \"resourceId\": \"5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057\",\n  \"metadata\": {\n    \"resourceType\": \"Vehicle\",\n    \"brand\": \"Volvo\",\n    \"model\": \"EX30\",\n    \"year\": 2024,\n    \"vin\": \"YV1XZEFV8R2157346\"\n  }\n}'",
+    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.POST('/resources', {\n  body: {\n    userId: '3880a832-f483-4b6a-998d-6109d3a54b06',\n    resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057',\n    metadata: {\n      resourceType: 'Vehicle',\n      brand: 'Volvo',\n      model: 'EX30',\n      year: 2024,\n      vin: 'YV1XZEFV8R2157346',\n    },\n  },\n});\nif (error) throw new Error(`createResource failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   },
   {
     "operationId": "deleteResource",
     "functionName": "deleteResource",
     "method": "delete",
     "path": "/resources",
-    "curl": "curl -X DELETE 'https://api.voluespark.com/energy-coordination/v1/resources?resourceId=string' \\\n  -H 'Authorization: Bearer <token>'",
-    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.DELETE('/resources', {\n  params: { query: { resourceId: 'string' } },\n});\nif (error) throw new Error(`deleteResource failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl -X DELETE 'https://api.voluespark.com/energy-coordination/v1/resources?resourceId=5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057' \\\n  -H 'Authorization: Bearer <token>'",
+    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.DELETE('/resources', {\n  params: { query: { resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057' } },\n});\nif (error) throw new Error(`deleteResource failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   },
   {
     "operationId": "getResource",
     "functionName": "getResource",
     "method": "get",
     "path": "/resources/{resourceId}",
-    "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/resources/string' \\\n  -H 'Authorization: Bearer <token>'",
-    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.GET('/resources/{resourceId}', {\n  params: { path: { resourceId: 'string' } },\n});\nif (error) throw new Error(`getResource failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/resources/5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057' \\\n  -H 'Authorization: Bearer <token>'",
+    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.GET('/resources/{resourceId}', {\n  params: { path: { resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057' } },\n});\nif (error) throw new Error(`getResource failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   },
   {
     "operationId": "listSparkSubscriptions",
@@ -244,31 +256,31 @@ export const codeSamples: CodeSample[] = [
     "functionName": "createSparkSubscription",
     "method": "post",
     "path": "/subscriptions",
-    "curl": "curl -X POST 'https://api.voluespark.com/energy-coordination/v1/subscriptions' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"webhookSecret\": \"string\",\n  \"webhookUrl\": \"string\",\n  \"eventPayloadTypes\": [\n    \"Unknown\"\n  ],\n  \"operationTypes\": [\n    \"Create\"\n  ]\n}'",
-    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.POST('/subscriptions', {\n  body: {\n    webhookSecret: 'string',\n    webhookUrl: 'string',\n    eventPayloadTypes: ['Unknown'],\n    operationTypes: ['Create'],\n  },\n});\nif (error) throw new Error(`createSparkSubscription failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl -X POST 'https://api.voluespark.com/energy-coordination/v1/subscriptions' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"webhookSecret\": \"k7Pq2vX9mR4tW8zB3nF6hJ1cL5dG0sYa\",\n  \"webhookUrl\": \"https://ems.partner.example/spark/webhooks\",\n  \"eventPayloadTypes\": [\n    \"CurrentLevel\",\n    \"PowerLevel\"\n  ],\n  \"operationTypes\": [\n    \"Create\",\n    \"Update\",\n    \"Delete\"\n  ]\n}'",
+    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.POST('/subscriptions', {\n  body: {\n    webhookSecret: 'k7Pq2vX9mR4tW8zB3nF6hJ1cL5dG0sYa',\n    webhookUrl: 'https://ems.partner.example/spark/webhooks',\n    eventPayloadTypes: ['CurrentLevel', 'PowerLevel'],\n    operationTypes: ['Create', 'Update', 'Delete'],\n  },\n});\nif (error) throw new Error(`createSparkSubscription failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   },
   {
     "operationId": "getSparkSubscription",
     "functionName": "getSparkSubscription",
     "method": "get",
     "path": "/subscriptions/{subscriptionId}",
-    "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/subscriptions/string' \\\n  -H 'Authorization: Bearer <token>'",
-    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.GET('/subscriptions/{subscriptionId}', {\n  params: { path: { subscriptionId: 'string' } },\n});\nif (error) throw new Error(`getSparkSubscription failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl 'https://api.voluespark.com/energy-coordination/v1/subscriptions/3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86' \\\n  -H 'Authorization: Bearer <token>'",
+    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.GET('/subscriptions/{subscriptionId}', {\n  params: { path: { subscriptionId: '3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86' } },\n});\nif (error) throw new Error(`getSparkSubscription failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   },
   {
     "operationId": "updateSparkSubscription",
     "functionName": "updateSparkSubscription",
     "method": "put",
     "path": "/subscriptions/{subscriptionId}",
-    "curl": "curl -X PUT 'https://api.voluespark.com/energy-coordination/v1/subscriptions/string' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"id\": \"string\",\n  \"webhookSecret\": \"string\",\n  \"webhookUrl\": \"string\",\n  \"eventPayloadTypes\": [\n    \"Unknown\"\n  ],\n  \"operationTypes\": [\n    \"Create\"\n  ]\n}'",
-    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.PUT('/subscriptions/{subscriptionId}', {\n  params: { path: { subscriptionId: 'string' } },\n  body: {\n    id: 'string',\n    webhookSecret: 'string',\n    webhookUrl: 'string',\n    eventPayloadTypes: ['Unknown'],\n    operationTypes: ['Create'],\n  },\n});\nif (error) throw new Error(`updateSparkSubscription failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl -X PUT 'https://api.voluespark.com/energy-coordination/v1/subscriptions/3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"id\": \"3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86\",\n  \"webhookSecret\": \"k7Pq2vX9mR4tW8zB3nF6hJ1cL5dG0sYa\",\n  \"webhookUrl\": \"https://ems.partner.example/spark/webhooks\",\n  \"eventPayloadTypes\": [\n    \"CurrentLevel\",\n    \"PowerLevel\"\n  ],\n  \"operationTypes\": [\n    \"Create\",\n    \"Update\",\n    \"Delete\"\n  ]\n}'",
+    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.PUT('/subscriptions/{subscriptionId}', {\n  params: { path: { subscriptionId: '3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86' } },\n  body: {\n    id: '3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86',\n    webhookSecret: 'k7Pq2vX9mR4tW8zB3nF6hJ1cL5dG0sYa',\n    webhookUrl: 'https://ems.partner.example/spark/webhooks',\n    eventPayloadTypes: ['CurrentLevel', 'PowerLevel'],\n    operationTypes: ['Create', 'Update', 'Delete'],\n  },\n});\nif (error) throw new Error(`updateSparkSubscription failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   },
   {
     "operationId": "deleteSparkSubscription",
     "functionName": "deleteSparkSubscription",
     "method": "delete",
     "path": "/subscriptions/{subscriptionId}",
-    "curl": "curl -X DELETE 'https://api.voluespark.com/energy-coordination/v1/subscriptions/string' \\\n  -H 'Authorization: Bearer <token>'",
-    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.DELETE('/subscriptions/{subscriptionId}', {\n  params: { path: { subscriptionId: 'string' } },\n});\nif (error) throw new Error(`deleteSparkSubscription failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl -X DELETE 'https://api.voluespark.com/energy-coordination/v1/subscriptions/3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86' \\\n  -H 'Authorization: Bearer <token>'",
+    "typescript": "import { createClient } from 'partner-api-contracts/energy-coordination';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.DELETE('/subscriptions/{subscriptionId}', {\n  params: { path: { subscriptionId: '3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86' } },\n});\nif (error) throw new Error(`deleteSparkSubscription failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   }
 ];

@@ -87,7 +87,7 @@ export interface paths {
          * Delete a resource
          * @description Removes the resource named by the `resourceId` query parameter. The document prints no success body for
          *     this operation, only a problem+json sample; the success is modelled as 204 without a body and that sample
-         *     as the 400 answer (see NOTES.md).
+         *     as the 400 answer (see About this contract).
          */
         delete: operations["deleteResource"];
         options?: never;
@@ -161,7 +161,7 @@ export interface paths {
         /**
          * Delete a subscription
          * @description Removes a webhook subscription. As for `DELETE /resources`, the document prints only a problem+json
-         *     sample; the success is modelled as 204 without a body and that sample as the 400 answer (see NOTES.md).
+         *     sample; the success is modelled as 204 without a body and that sample as the 400 answer (see About this contract).
          */
         delete: operations["deleteSparkSubscription"];
         options?: never;
@@ -184,7 +184,8 @@ export interface webhooks {
          * Event created
          * @description Spark POSTs this to the `webhookUrl` of every subscription whose `operationTypes` include `Create` and whose
          *     `eventPayloadTypes` include the event's payload type. INFERRED: the document does not show deliveries; the
-         *     envelope is a minimal reading of FACTS.md (see NOTES.md), and `operationType` is always `Create` here.
+         *     envelope is a minimal reading of the subscription filters and Volue Spark's webhook documentation (2024;
+         *     see About this contract), and `operationType` is always `Create` here.
          *     Check `X-Payload-Signature` against the raw body before parsing it.
          */
         post: operations["receiveEventCreated"];
@@ -207,7 +208,8 @@ export interface webhooks {
          * Event updated
          * @description Spark POSTs this to the `webhookUrl` of every subscription whose `operationTypes` include `Update` and whose
          *     `eventPayloadTypes` include the event's payload type. INFERRED: the document does not show deliveries; the
-         *     envelope is a minimal reading of FACTS.md (see NOTES.md), and `operationType` is always `Update` here.
+         *     envelope is a minimal reading of the subscription filters and Volue Spark's webhook documentation (2024;
+         *     see About this contract), and `operationType` is always `Update` here.
          *     Check `X-Payload-Signature` against the raw body before parsing it.
          */
         post: operations["receiveEventUpdated"];
@@ -230,7 +232,8 @@ export interface webhooks {
          * Event deleted
          * @description Spark POSTs this to the `webhookUrl` of every subscription whose `operationTypes` include `Delete` and whose
          *     `eventPayloadTypes` include the event's payload type. INFERRED: the document does not show deliveries; the
-         *     envelope is a minimal reading of FACTS.md (see NOTES.md), and `operationType` is always `Delete` here.
+         *     envelope is a minimal reading of the subscription filters and Volue Spark's webhook documentation (2024;
+         *     see About this contract), and `operationType` is always `Delete` here.
          *     Check `X-Payload-Signature` against the raw body before parsing it.
          */
         post: operations["receiveEventDeleted"];
@@ -244,7 +247,7 @@ export interface webhooks {
 export interface components {
     schemas: {
         /**
-         * @description One report Spark asks for. Inferred from the vendor's 2023 definitions (FACTS.md); the page prints it
+         * @description One report Spark asks for. Inferred from Volue Spark's 2023 definitions of this API (see About this contract); the page prints it
          *     collapsed. The type of `payloadType` beyond "string" is not stated there, so no enum is set.
          */
         ReportDescriptor: {
@@ -254,7 +257,7 @@ export interface components {
             targetResources?: string[];
         };
         /**
-         * @description A resource an event applies to. Inferred from the vendor's 2023 definitions (FACTS.md); the page prints it
+         * @description A resource an event applies to. Inferred from Volue Spark's 2023 definitions of this API (see About this contract); the page prints it
          *     collapsed.
          */
         TargetResource: {
@@ -264,7 +267,7 @@ export interface components {
             locationId?: string;
         };
         /**
-         * @description When the event applies. Inferred from the vendor's 2023 definitions (FACTS.md); the page prints it
+         * @description When the event applies. Inferred from Volue Spark's 2023 definitions of this API (see About this contract); the page prints it
          *     collapsed. `duration` and `randomizeStart` are time spans written as `hh:mm:ss` (.NET TimeSpan), not
          *     ISO 8601 durations, so no `format` is set.
          */
@@ -277,14 +280,15 @@ export interface components {
             /**
              * Format: date-time
              * @description Start of the interval.
-             * @example 2019-08-24T14:15:22Z
+             * @example 2024-11-12T16:00:00Z
              */
             start?: string;
             /** @description Time span within which the start may be randomized, as `hh:mm:ss`; `null` when not randomized. */
             randomizeStart?: string | null;
         };
         /**
-         * @description Event payload asking for a target charging current. Inferred from the vendor's 2023 definitions (FACTS.md).
+         * @description Event payload asking for a target charging current. Inferred from Volue Spark's 2023 definitions of this API
+         *     (see About this contract).
          *     `payloadType` is required because it is the discriminator of `EventPayload`.
          */
         CurrentLevel: {
@@ -297,7 +301,8 @@ export interface components {
             targetCurrent?: number;
         };
         /**
-         * @description Event payload asking for a target charging power. Inferred from the vendor's 2023 definitions (FACTS.md).
+         * @description Event payload asking for a target charging power. Inferred from Volue Spark's 2023 definitions of this API
+         *     (see About this contract).
          *     `payloadType` is required because it is the discriminator of `EventPayload`.
          */
         PowerLevel: {
@@ -311,14 +316,14 @@ export interface components {
         };
         /**
          * @description The level an event asks for: a target current (`CurrentLevel`) or a target power (`PowerLevel`), told apart
-         *     by `payloadType`. Inferred from the vendor's 2023 definitions (FACTS.md); the page prints it collapsed.
+         *     by `payloadType`. Inferred from Volue Spark's 2023 definitions of this API (see About this contract); the page prints it collapsed.
          */
         EventPayload: components["schemas"]["CurrentLevel"] | components["schemas"]["PowerLevel"];
         /**
          * @description A demand-flexibility event Spark sends to the partner: which program it belongs to, which resources it
          *     targets, over which interval, and the level (current or power) to hold. The page prints `reportDescriptors`,
          *     `targetResources`, `intervalPeriod` and `payload` collapsed; what they hold is inferred from the vendor's
-         *     2023 definitions of this API (FACTS.md; see NOTES.md).
+         *     2023 definitions of this API (see About this contract).
          */
         Event: {
             /** @description Name of the event. */
@@ -327,9 +332,9 @@ export interface components {
             priority?: number;
             /** @description Identifier of the program the event belongs to. */
             programId?: string;
-            /** @description The reports Spark expects back for this event (item shape inferred, FACTS.md). */
+            /** @description The reports Spark expects back for this event (item shape inferred; see About this contract). */
             reportDescriptors?: components["schemas"]["ReportDescriptor"][];
-            /** @description The resources the event applies to (item shape inferred, FACTS.md). */
+            /** @description The resources the event applies to (item shape inferred; see About this contract). */
             targetResources?: components["schemas"]["TargetResource"][];
             intervalPeriod?: components["schemas"]["IntervalPeriod"];
             payload?: components["schemas"]["EventPayload"];
@@ -338,20 +343,21 @@ export interface components {
             /**
              * Format: date-time
              * @description When the event was created.
-             * @example 2019-08-24T14:15:22Z
+             * @example 2024-11-12T09:30:00Z
              */
             createdDateTime?: string;
             /**
              * Format: date-time
              * @description When the event was last modified.
-             * @example 2019-08-24T14:15:22Z
+             * @example 2024-11-12T14:05:00Z
              */
             modificationDateTime?: string;
         };
         /**
          * @description RFC 9457 problem details as ASP.NET writes them (`HttpValidationProblemDetails`), sent as
-         *     `application/problem+json`. All members may be `null` (FACTS.md). `errors` maps a field name to its
-         *     messages (its shape is collapsed on the page; inferred from FACTS.md). Extension members are allowed; the document's sample carries `property1` and `property2`.
+         *     `application/problem+json`. All members may be `null`, as ASP.NET's `HttpValidationProblemDetails` declares them. `errors` maps a
+         *     field name to its messages (collapsed on the page; inferred, see About this contract). Extension members are
+         *     allowed; the document's sample carries two, `property1` and `property2`, both `null`.
          */
         HttpValidationProblemDetails: {
             /** @description URI reference identifying the problem type. */
@@ -371,7 +377,7 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Where a charge action took place. Inferred from the vendor's 2023 definitions (FACTS.md). */
+        /** @description Where a charge action took place. Inferred from Volue Spark's 2023 definitions of this API (see About this contract). */
         Location: {
             /** @description Latitude of the location. */
             latitude?: number;
@@ -380,7 +386,7 @@ export interface components {
         };
         /**
          * @description One vehicle charge action reported back to Spark. The page names the schema but prints it collapsed; its
-         *     fields are inferred from the vendor's 2023 definitions (FACTS.md; see NOTES.md). Units: `current` A,
+         *     fields are inferred from Volue Spark's 2023 definitions of this API (see About this contract). Units: `current` A,
          *     `power` W, `stateOfCharge` %, `batteryCapacity` kWh.
          */
         VehicleChargeActionPayload: {
@@ -428,19 +434,19 @@ export interface components {
             /**
              * Format: date-time
              * @description When the report was created.
-             * @example 2019-08-24T14:15:22Z
+             * @example 2024-11-12T16:02:00Z
              */
             createdDateTime?: string;
             /**
              * Format: date-time
              * @description When the report was last modified.
-             * @example 2019-08-24T14:15:22Z
+             * @example 2024-11-12T16:02:00Z
              */
             modificationDateTime?: string;
         };
         /**
          * @description What Spark knows about a vehicle resource. The page names the schema but prints it collapsed; its fields
-         *     are inferred from the vendor's 2023 definitions (FACTS.md; see NOTES.md).
+         *     are inferred from Volue Spark's 2023 definitions of this API (see About this contract).
          */
         VehicleResourceMetadata: {
             /**
@@ -530,10 +536,10 @@ export interface components {
         };
         /**
          * @description INFERRED: the body Spark POSTs to a subscription's `webhookUrl`. The vendor document does not show it; this
-         *     minimal envelope is built from what FACTS.md states about subscriptions and deliveries: a subscription
-         *     filters by `operationTypes` and `eventPayloadTypes`, so a delivery carries the operation type, the payload
-         *     type and the event. `operationType` and `payloadType` are the fields a typed receiver switches on;
-         *     `payloadType` repeats `event.payload.payloadType`. See NOTES.md.
+         *     minimal envelope is built from what the document states about subscriptions (they filter by `operationTypes`
+         *     and `eventPayloadTypes`) and from Volue Spark's webhook documentation (2024) on deliveries, so a delivery
+         *     carries the operation type, the payload type and the event. `operationType` and `payloadType` are the fields a
+         *     typed receiver switches on; `payloadType` repeats `event.payload.payloadType`. See About this contract.
          */
         EventNotification: {
             operationType: components["schemas"]["OperationType"];
@@ -573,28 +579,30 @@ export interface components {
     parameters: {
         /**
          * @description Identifier of the event.
-         * @example string
+         * @example 6a9d2f14-8c3e-4b57-9e02-d4f1a7b5c863
          */
         EventIdPath: string;
         /**
-         * @description Identifier of the resource to update or delete.
-         * @example string
+         * @description Identifier of the resource to update or delete. The document does not say whether this is the partner's `resourceId` or Spark's `id` (see About this contract).
+         * @example 5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057
          */
         ResourceIdQuery: string;
         /**
-         * @description Identifier of the resource.
-         * @example string
+         * @description Identifier of the resource. The document does not say whether this is the partner's `resourceId` or Spark's `id` (see About this contract).
+         * @example 5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057
          */
         ResourceIdPath: string;
         /**
          * @description Identifier of the subscription.
-         * @example string
+         * @example 3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86
          */
         SubscriptionIdPath: string;
         /**
          * @description Base64 of the HMAC-SHA256 of the raw request body, keyed with the subscription's `webhookSecret`
-         *     (the vendor's webhook documentation, 2024, per FACTS.md). Verify it over the bytes received, before parsing.
-         * @example DeuwQjFq8TABPxLfCfK1JzHFhqtP3RmPUVSJmTq5U0I=
+         *     (Volue Spark's webhook documentation, 2024). Verify it over the bytes received, before parsing. The example is
+         *     the real signature of the compact JSON of the illustrative `delivery-created-current-level` body, keyed with the
+         *     illustrative subscription's `webhookSecret`.
+         * @example JyC8LCPWtqdNjRGa5F+esIr9Ii2HmNKMEh3EpcchoFQ=
          */
         XPayloadSignature: string;
     };
@@ -633,7 +641,7 @@ export interface operations {
             path: {
                 /**
                  * @description Identifier of the event.
-                 * @example string
+                 * @example 6a9d2f14-8c3e-4b57-9e02-d4f1a7b5c863
                  */
                 eventId: components["parameters"]["EventIdPath"];
             };
@@ -707,8 +715,8 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description Identifier of the resource to update or delete.
-                 * @example string
+                 * @description Identifier of the resource to update or delete. The document does not say whether this is the partner's `resourceId` or Spark's `id` (see About this contract).
+                 * @example 5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057
                  */
                 resourceId: components["parameters"]["ResourceIdQuery"];
             };
@@ -766,8 +774,8 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description Identifier of the resource to update or delete.
-                 * @example string
+                 * @description Identifier of the resource to update or delete. The document does not say whether this is the partner's `resourceId` or Spark's `id` (see About this contract).
+                 * @example 5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057
                  */
                 resourceId: components["parameters"]["ResourceIdQuery"];
             };
@@ -795,8 +803,8 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description Identifier of the resource.
-                 * @example string
+                 * @description Identifier of the resource. The document does not say whether this is the partner's `resourceId` or Spark's `id` (see About this contract).
+                 * @example 5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057
                  */
                 resourceId: components["parameters"]["ResourceIdPath"];
             };
@@ -873,7 +881,7 @@ export interface operations {
             path: {
                 /**
                  * @description Identifier of the subscription.
-                 * @example string
+                 * @example 3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86
                  */
                 subscriptionId: components["parameters"]["SubscriptionIdPath"];
             };
@@ -902,7 +910,7 @@ export interface operations {
             path: {
                 /**
                  * @description Identifier of the subscription.
-                 * @example string
+                 * @example 3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86
                  */
                 subscriptionId: components["parameters"]["SubscriptionIdPath"];
             };
@@ -935,7 +943,7 @@ export interface operations {
             path: {
                 /**
                  * @description Identifier of the subscription.
-                 * @example string
+                 * @example 3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86
                  */
                 subscriptionId: components["parameters"]["SubscriptionIdPath"];
             };
@@ -961,8 +969,10 @@ export interface operations {
             header: {
                 /**
                  * @description Base64 of the HMAC-SHA256 of the raw request body, keyed with the subscription's `webhookSecret`
-                 *     (the vendor's webhook documentation, 2024, per FACTS.md). Verify it over the bytes received, before parsing.
-                 * @example DeuwQjFq8TABPxLfCfK1JzHFhqtP3RmPUVSJmTq5U0I=
+                 *     (Volue Spark's webhook documentation, 2024). Verify it over the bytes received, before parsing. The example is
+                 *     the real signature of the compact JSON of the illustrative `delivery-created-current-level` body, keyed with the
+                 *     illustrative subscription's `webhookSecret`.
+                 * @example JyC8LCPWtqdNjRGa5F+esIr9Ii2HmNKMEh3EpcchoFQ=
                  */
                 "X-Payload-Signature": components["parameters"]["XPayloadSignature"];
             };
@@ -993,8 +1003,10 @@ export interface operations {
             header: {
                 /**
                  * @description Base64 of the HMAC-SHA256 of the raw request body, keyed with the subscription's `webhookSecret`
-                 *     (the vendor's webhook documentation, 2024, per FACTS.md). Verify it over the bytes received, before parsing.
-                 * @example DeuwQjFq8TABPxLfCfK1JzHFhqtP3RmPUVSJmTq5U0I=
+                 *     (Volue Spark's webhook documentation, 2024). Verify it over the bytes received, before parsing. The example is
+                 *     the real signature of the compact JSON of the illustrative `delivery-created-current-level` body, keyed with the
+                 *     illustrative subscription's `webhookSecret`.
+                 * @example JyC8LCPWtqdNjRGa5F+esIr9Ii2HmNKMEh3EpcchoFQ=
                  */
                 "X-Payload-Signature": components["parameters"]["XPayloadSignature"];
             };
@@ -1025,8 +1037,10 @@ export interface operations {
             header: {
                 /**
                  * @description Base64 of the HMAC-SHA256 of the raw request body, keyed with the subscription's `webhookSecret`
-                 *     (the vendor's webhook documentation, 2024, per FACTS.md). Verify it over the bytes received, before parsing.
-                 * @example DeuwQjFq8TABPxLfCfK1JzHFhqtP3RmPUVSJmTq5U0I=
+                 *     (Volue Spark's webhook documentation, 2024). Verify it over the bytes received, before parsing. The example is
+                 *     the real signature of the compact JSON of the illustrative `delivery-created-current-level` body, keyed with the
+                 *     illustrative subscription's `webhookSecret`.
+                 * @example JyC8LCPWtqdNjRGa5F+esIr9Ii2HmNKMEh3EpcchoFQ=
                  */
                 "X-Payload-Signature": components["parameters"]["XPayloadSignature"];
             };

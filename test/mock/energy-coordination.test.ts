@@ -21,6 +21,11 @@ beforeAll(async () => {
 });
 afterAll(() => mock.close());
 
+/** The illustrative items every fresh tenant is seeded with (the spec's list examples). */
+const SEEDED_EVENT = '6a9d2f14-8c3e-4b57-9e02-d4f1a7b5c863';
+const SEEDED_RESOURCE_ID = 'd2a47b93-6e15-4c08-b3f9-81c5e2a0d764';
+const SEEDED_SUBSCRIPTION = '3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86';
+
 const expectValid = (method: string, path: string, status: number, body: unknown) =>
   expect(answerErrors('energy-coordination', method, path, status, body)).toEqual([]);
 
@@ -55,11 +60,12 @@ describe('energy-coordination client against the mock', () => {
     });
 
     it('getEvent: GET /events/{eventId} answers the seeded event; an unknown id is a 404 problem', async () => {
-      const { data, response } = await client.GET('/events/{eventId}', { params: { path: { eventId: 'string' } } });
+      const { data, response } = await client.GET('/events/{eventId}', { params: { path: { eventId: SEEDED_EVENT } } });
       expect(response.status).toBe(200);
-      expect(pathOf(response)).toBe('/energy-coordination/v1/events/string');
+      expect(pathOf(response)).toBe(`/energy-coordination/v1/events/${SEEDED_EVENT}`);
       expect(data?.payload?.payloadType).toBe('CurrentLevel');
-      expect(data?.createdDateTime).toBe('2019-08-24T14:15:22Z');
+      expect(data?.payload).toEqual({ payloadType: 'CurrentLevel', targetCurrent: 16 });
+      expect(data?.createdDateTime).toBe('2024-11-12T09:30:00Z');
       expect(data).toEqual((await client.GET('/events')).data?.[0]);
       expectValid('get', '/events/{eventId}', 200, data);
 
@@ -104,8 +110,12 @@ describe('energy-coordination client against the mock', () => {
       const { data, response } = await freshClient().GET('/resources');
       expect(response.status).toBe(200);
       expect(data).toHaveLength(1);
-      expect(data?.[0]?.metadata?.resourceType).toBe('Unknown');
+      expect(data?.[0]?.metadata).toMatchObject({ resourceType: 'Vehicle', brand: 'Volvo', vin: 'YV1XZEFV8R2157346' });
       expectValid('get', '/resources', 200, data);
+      // The reference page's resourceId example is the partner's resourceId of that seeded vehicle.
+      const byResourceId = await freshClient().GET('/resources/{resourceId}', { params: { path: { resourceId: data![0]!.resourceId! } } });
+      expect(byResourceId.data).toEqual(data?.[0]);
+      expect(data?.[0]?.id).toBe(SEEDED_RESOURCE_ID);
     });
 
     it('createResource: POST /resources answers what was sent plus Spark\'s id, and lists it', async () => {
@@ -115,7 +125,7 @@ describe('energy-coordination client against the mock', () => {
       expect(response.status).toBe(200);
       expect(data).toEqual({ ...resource, id: expect.stringMatching(/^spark-\d+$/) });
       expectValid('post', '/resources', 200, data);
-      expect((await own.GET('/resources')).data?.map((item) => item.id)).toEqual(['string', data?.id]);
+      expect((await own.GET('/resources')).data?.map((item) => item.id)).toEqual([SEEDED_RESOURCE_ID, data?.id]);
     });
 
     it('updateResource: PUT /resources?resourceId= replaces it, keeping its ids', async () => {
@@ -185,7 +195,7 @@ describe('energy-coordination client against the mock', () => {
       const { data, response } = await freshClient().GET('/subscriptions');
       expect(response.status).toBe(200);
       expect(data).toHaveLength(1);
-      expect(data?.[0]?.operationTypes).toEqual(['Create']);
+      expect(data?.[0]).toMatchObject({ id: SEEDED_SUBSCRIPTION, operationTypes: ['Create', 'Update', 'Delete'] });
       expectValid('get', '/subscriptions', 200, data);
     });
 
@@ -196,7 +206,7 @@ describe('energy-coordination client against the mock', () => {
       expect(response.status).toBe(200);
       expect(data).toEqual({ ...subscription, id: expect.stringMatching(/^spark-\d+$/) });
       expectValid('post', '/subscriptions', 200, data);
-      expect((await own.GET('/subscriptions')).data?.map((item) => item.id)).toEqual(['string', data?.id]);
+      expect((await own.GET('/subscriptions')).data?.map((item) => item.id)).toEqual([SEEDED_SUBSCRIPTION, data?.id]);
     });
 
     it('getSparkSubscription: GET /subscriptions/{subscriptionId}', async () => {
@@ -233,14 +243,14 @@ describe('energy-coordination client against the mock', () => {
     it('deleteSparkSubscription: DELETE /subscriptions/{subscriptionId} answers 204 without a body, then it is gone', async () => {
       const own = freshClient();
       const { data, error, response } = await own.DELETE('/subscriptions/{subscriptionId}', {
-        params: { path: { subscriptionId: 'string' } },
+        params: { path: { subscriptionId: SEEDED_SUBSCRIPTION } },
       });
       expect(error).toBeUndefined();
       expect(response.status).toBe(204);
-      expect(pathOf(response)).toBe('/energy-coordination/v1/subscriptions/string');
+      expect(pathOf(response)).toBe(`/energy-coordination/v1/subscriptions/${SEEDED_SUBSCRIPTION}`);
       expect(data).toBeUndefined();
       expect((await own.GET('/subscriptions')).data).toEqual([]);
-      const again = await own.DELETE('/subscriptions/{subscriptionId}', { params: { path: { subscriptionId: 'string' } } });
+      const again = await own.DELETE('/subscriptions/{subscriptionId}', { params: { path: { subscriptionId: SEEDED_SUBSCRIPTION } } });
       expect(again.response.status).toBe(404);
     });
   });
