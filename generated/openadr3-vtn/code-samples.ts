@@ -13,7 +13,7 @@ export function sampleClient(): Client {
 /** GET /subscriptions */
 export async function searchVtnSubscriptions(client: Client): Promise<void> {
   const { data, error } = await client.GET('/subscriptions', {
-    params: { query: { programID: 'object-999', targetType: 'GROUP' } },
+    params: { query: { programID: 'object-999' } },
   });
   if (error) throw new Error(`searchVtnSubscriptions failed: ${JSON.stringify(error)}`);
   console.log(data);
@@ -103,8 +103,8 @@ export const codeSamples: CodeSample[] = [
     "functionName": "searchVtnSubscriptions",
     "method": "get",
     "path": "/subscriptions",
-    "curl": "curl 'https://vtn3.switchmarket.se/api/openadr/v1/subscriptions?programID=object-999&targetType=GROUP' \\\n  -H 'Authorization: Bearer <token>'",
-    "typescript": "import { createClient } from 'partner-api-contracts/openadr3-vtn';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.GET('/subscriptions', {\n  params: { query: { programID: 'object-999', targetType: 'GROUP' } },\n});\nif (error) throw new Error(`searchVtnSubscriptions failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl 'https://vtn3.switchmarket.se/api/openadr/v1/subscriptions?programID=object-999' \\\n  -H 'Authorization: Bearer <token>'",
+    "typescript": "import { createClient } from 'partner-api-contracts/openadr3-vtn';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.GET('/subscriptions', {\n  params: { query: { programID: 'object-999' } },\n});\nif (error) throw new Error(`searchVtnSubscriptions failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   },
   {
     "operationId": "createVtnSubscription",

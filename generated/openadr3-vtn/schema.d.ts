@@ -121,7 +121,8 @@ export interface components {
             objects: components["schemas"]["ObjectTypes"][];
             /**
              * @description Operations to subscribe to. OpenADR 3.0.1 as released in 2024 names them by HTTP method, as the vendor
-             *     sample does (`POST`).
+             *     sample does (`POST`); a later public copy of 3.0.1 names them `READ`, `CREATE`, `UPDATE`, `DELETE` (see
+             *     About this contract).
              * @example [
              *       "POST"
              *     ]
@@ -346,10 +347,7 @@ export interface components {
         ProgramIDQuery: components["schemas"]["ObjectID"];
         /** @description Only subscriptions with this `clientName`. */
         ClientNameQuery: string;
-        /**
-         * @description Targeting type to filter on, e.g. `GROUP`.
-         * @example GROUP
-         */
+        /** @description Targeting type to filter on, e.g. `GROUP`. */
         TargetTypeQuery: string;
         /** @description Target values to filter on, e.g. group names (repeat the parameter for several values). */
         TargetValuesQuery: string[];
@@ -394,10 +392,7 @@ export interface operations {
                 programID?: components["parameters"]["ProgramIDQuery"];
                 /** @description Only subscriptions with this `clientName`. */
                 clientName?: components["parameters"]["ClientNameQuery"];
-                /**
-                 * @description Targeting type to filter on, e.g. `GROUP`.
-                 * @example GROUP
-                 */
+                /** @description Targeting type to filter on, e.g. `GROUP`. */
                 targetType?: components["parameters"]["TargetTypeQuery"];
                 /** @description Target values to filter on, e.g. group names (repeat the parameter for several values). */
                 targetValues?: components["parameters"]["TargetValuesQuery"];
