@@ -21,15 +21,19 @@ export async function getCabinetEventPushConfig(client: Client): Promise<void> {
 export async function setCabinetEventPushConfig(client: Client): Promise<void> {
   const { data, error } = await client.POST('/cabinet/eventPush/config', {
     body: {
-      pushUrl: 'https://receiving.push.com/event',
+      pushUrl: 'https://cdb.partner.example/bajie/events',
       eventSubscriptions: [
         { event: 'CABINET_ONLINE', pushUrl: '', enable: true },
         { event: 'CABINET_OFFLINE', pushUrl: '', enable: true },
         { event: 'CABINET_STATUS', pushUrl: '', enable: true },
         { event: 'BATTERY_IN', pushUrl: '', enable: true },
         { event: 'BATTERY_BORROW_OUT', pushUrl: '', enable: true },
-        { event: 'BATTERY_ABNORMAL_WARNING', pushUrl: '', enable: true },
-        { event: 'ADMIN_RENTAL_ORDER', pushUrl: '', enable: true },
+        {
+          event: 'BATTERY_ABNORMAL_WARNING',
+          pushUrl: 'https://cdb.partner.example/bajie/alerts',
+          enable: true,
+        },
+        { event: 'ADMIN_RENTAL_ORDER', pushUrl: '', enable: false },
         { event: 'BATTERY_POPUP', pushUrl: '', enable: true },
       ],
     },
@@ -61,7 +65,7 @@ export const codeSamples: CodeSample[] = [
     "functionName": "setCabinetEventPushConfig",
     "method": "post",
     "path": "/cabinet/eventPush/config",
-    "curl": "curl -X POST 'https://developer.chargenow.top/cdb-open-api/v1/cabinet/eventPush/config' \\\n  -u '<username>:<password>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"pushUrl\": \"https://receiving.push.com/event\",\n  \"eventSubscriptions\": [\n    {\n      \"event\": \"CABINET_ONLINE\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"CABINET_OFFLINE\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"CABINET_STATUS\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"BATTERY_IN\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"BATTERY_BORROW_OUT\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"BATTERY_ABNORMAL_WARNING\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"ADMIN_RENTAL_ORDER\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"BATTERY_POPUP\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    }\n  ]\n}'",
-    "typescript": "import { createClient } from 'partner-api-contracts/bajie-charging';\n\nconst client = createClient({ auth: { username: '<username>', password: '<password>' } });\n\nconst { data, error } = await client.POST('/cabinet/eventPush/config', {\n  body: {\n    pushUrl: 'https://receiving.push.com/event',\n    eventSubscriptions: [\n      { event: 'CABINET_ONLINE', pushUrl: '', enable: true },\n      { event: 'CABINET_OFFLINE', pushUrl: '', enable: true },\n      { event: 'CABINET_STATUS', pushUrl: '', enable: true },\n      { event: 'BATTERY_IN', pushUrl: '', enable: true },\n      { event: 'BATTERY_BORROW_OUT', pushUrl: '', enable: true },\n      { event: 'BATTERY_ABNORMAL_WARNING', pushUrl: '', enable: true },\n      { event: 'ADMIN_RENTAL_ORDER', pushUrl: '', enable: true },\n      { event: 'BATTERY_POPUP', pushUrl: '', enable: true },\n    ],\n  },\n});\nif (error) throw new Error(`setCabinetEventPushConfig failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl -X POST 'https://developer.chargenow.top/cdb-open-api/v1/cabinet/eventPush/config' \\\n  -u '<username>:<password>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"pushUrl\": \"https://cdb.partner.example/bajie/events\",\n  \"eventSubscriptions\": [\n    {\n      \"event\": \"CABINET_ONLINE\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"CABINET_OFFLINE\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"CABINET_STATUS\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"BATTERY_IN\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"BATTERY_BORROW_OUT\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"BATTERY_ABNORMAL_WARNING\",\n      \"pushUrl\": \"https://cdb.partner.example/bajie/alerts\",\n      \"enable\": true\n    },\n    {\n      \"event\": \"ADMIN_RENTAL_ORDER\",\n      \"pushUrl\": \"\",\n      \"enable\": false\n    },\n    {\n      \"event\": \"BATTERY_POPUP\",\n      \"pushUrl\": \"\",\n      \"enable\": true\n    }\n  ]\n}'",
+    "typescript": "import { createClient } from 'partner-api-contracts/bajie-charging';\n\nconst client = createClient({ auth: { username: '<username>', password: '<password>' } });\n\nconst { data, error } = await client.POST('/cabinet/eventPush/config', {\n  body: {\n    pushUrl: 'https://cdb.partner.example/bajie/events',\n    eventSubscriptions: [\n      { event: 'CABINET_ONLINE', pushUrl: '', enable: true },\n      { event: 'CABINET_OFFLINE', pushUrl: '', enable: true },\n      { event: 'CABINET_STATUS', pushUrl: '', enable: true },\n      { event: 'BATTERY_IN', pushUrl: '', enable: true },\n      { event: 'BATTERY_BORROW_OUT', pushUrl: '', enable: true },\n      {\n        event: 'BATTERY_ABNORMAL_WARNING',\n        pushUrl: 'https://cdb.partner.example/bajie/alerts',\n        enable: true,\n      },\n      { event: 'ADMIN_RENTAL_ORDER', pushUrl: '', enable: false },\n      { event: 'BATTERY_POPUP', pushUrl: '', enable: true },\n    ],\n  },\n});\nif (error) throw new Error(`setCabinetEventPushConfig failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   }
 ];

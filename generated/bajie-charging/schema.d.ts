@@ -78,9 +78,10 @@ export interface components {
         ResultCode: number;
         /**
          * @description A cabinet event that Bajie can push. The document lists the first seven names; `BATTERY_POPUP` comes from
-         *     Bajie's public example of the write operation (FACTS.md). The list is closed: typed receivers
-         *     discriminate on it, and an unlisted name reaches the handler as an UnknownWebhookEvent with the raw push (or
-         *     fails validation naming the value, with `{ strict: true }`). A new event is a one-line change here (see NOTES.md).
+         *     the example on Bajie's public page "Cabinet Event Push Config" (the write operation). The list is closed: typed
+         *     receivers discriminate on it, and an unlisted name reaches the handler as an UnknownWebhookEvent with the raw
+         *     push (or fails validation naming the value, with `{ strict: true }`). A new event is a one-line change to the
+         *     contract (see About this contract).
          *
          *     - `CABINET_ONLINE`: the cabinet came online.
          *     - `CABINET_OFFLINE`: the cabinet went offline.
@@ -89,7 +90,7 @@ export interface components {
          *     - `BATTERY_BORROW_OUT`: a battery was borrowed (ejected for a rental).
          *     - `BATTERY_ABNORMAL_WARNING`: a battery reported an abnormal condition.
          *     - `ADMIN_RENTAL_ORDER`: a rental order created by an administrator.
-         *     - `BATTERY_POPUP`: a battery was popped out of its slot (FACTS.md; not in the document).
+         *     - `BATTERY_POPUP`: a battery was popped out of its slot (Bajie's public write example; not in the document).
          * @enum {string}
          */
         CabinetEventType: "CABINET_ONLINE" | "CABINET_OFFLINE" | "CABINET_STATUS" | "BATTERY_IN" | "BATTERY_BORROW_OUT" | "BATTERY_ABNORMAL_WARNING" | "ADMIN_RENTAL_ORDER" | "BATTERY_POPUP";
@@ -155,8 +156,9 @@ export interface components {
             data: unknown;
         };
         /**
-         * @description Data of a cabinet event. The field list comes from Bajie's public page for the push (FACTS.md), which is cut
-         *     off after `outStatus`; types are inferred (NOTES.md). No field is known to be required.
+         * @description Data of a cabinet event. The field list comes from Bajie's public page "Cabinet Event Push" (the list used here
+         *     stops at `outStatus`, so the object stays open), and so do the types (see About this contract). No field is
+         *     known to be required.
          */
         CabinetEventData: {
             /** @description Cabinet ID. */
