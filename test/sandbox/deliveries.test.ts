@@ -215,11 +215,13 @@ describe('retries, matching and vendor-side effects', () => {
   it('a receiver that fails twice gets the third attempt; the log shows 500, 500, 204', async () => {
     const path = '/retry/fail-2/hook';
     await fetch(`${spark.origin}/energy-coordination/v1/subscriptions`, json(auth, { webhookUrl: receiver.origin + path, webhookSecret: 'k' }));
-    const answer = (await (await fetch(`${spark.origin}/_sandbox/events`, json(auth, { webhook: 'eventCreated' }))).json()) as { status: number; attempts: number; error: string }[];
-    expect(answer).toEqual([{ subscription: expect.any(String), url: receiver.origin + path, status: 500, attempts: 1, error: 'answered 500' }]);
+    const answer = (await (await fetch(`${spark.origin}/_sandbox/events`, json(auth, { webhook: 'eventCreated' }))).json()) as { url: string; status: number; attempts: number; error: string }[];
+    // The tenant's seeded subscription (the spec's illustrative one, not on loopback) is refused; only ours counts.
+    expect(answer.filter((result) => result.url.startsWith(receiver.origin))).toEqual([{ subscription: expect.any(String), url: receiver.origin + path, status: 500, attempts: 1, error: 'answered 500' }]);
     expect((await receiver.waitFor(path, 3)).length).toBe(3);
     await new Promise((wait) => setTimeout(wait, 50));
-    const [entry] = (await (await fetch(`${spark.origin}/_sandbox/deliveries`, { headers: { authorization: auth } })).json()) as { state: string; attempts: { status: number }[] }[];
+    const log = (await (await fetch(`${spark.origin}/_sandbox/deliveries`, { headers: { authorization: auth } })).json()) as { url: string; state: string; attempts: { status: number }[] }[];
+    const entry = log.find((record) => record.url === receiver.origin + path);
     expect(entry!.attempts.map((attempt) => attempt.status)).toEqual([500, 500, 204]);
     expect(entry!.state).toBe('delivered');
   });
@@ -249,7 +251,8 @@ describe('retries, matching and vendor-side effects', () => {
     await subscribe('delete-only', { operationTypes: ['Delete'] });
     await subscribe('current-only', { eventPayloadTypes: ['CurrentLevel'] });
     const answer = (await (await fetch(`${spark.origin}/_sandbox/events`, json(auth, { webhook: 'eventCreated', payload: { payloadType: 'PowerLevel' } }))).json()) as { url: string }[];
-    expect(answer.map((result) => result.url.replace(receiver.origin, ''))).toEqual(['/match/create-power']);
+    const ours = answer.filter((result) => result.url.startsWith(receiver.origin));
+    expect(ours.map((result) => result.url.replace(receiver.origin, ''))).toEqual(['/match/create-power']);
   });
 
   it('eventCreated adds the event to GET /events, eventUpdated changes it, eventDeleted removes it', async () => {
@@ -346,7 +349,8 @@ describe('npm run emit', () => {
     const ok = await run(['energy-coordination', 'eventCreated', '--token', 'cli-team', '--url', spark.origin, '--payload', '{"payloadType":"PowerLevel"}']);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/subscription\s+url\s+status\s+attempts\s+error/);
-    expect(ok.out).toContain(`${receiver.origin}/cli/hook  204`);
+    // The seeded subscription's row (refused: not loopback) widens the url column, hence \s+.
+    expect(ok.out).toMatch(new RegExp(`${receiver.origin}/cli/hook\\s+204`));
     const parsed = JSON.parse(receiver.at('/cli/hook')[0]!.body);
     expect(parsed.payloadType).toBe('PowerLevel');
     const unknown = await run(['energy-coordination', 'nope', '--token', 'cli-team', '--url', spark.origin]);

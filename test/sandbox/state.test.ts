@@ -228,8 +228,23 @@ describe('energy-coordination: subscriptions and resources', () => {
     resources: Json[];
   }
   const seed = (): Model => ({
-    subscriptions: [{ id: 'string', webhookSecret: 'string', webhookUrl: 'string', eventPayloadTypes: ['Unknown'], operationTypes: ['Create'] }],
-    resources: [{ userId: 'string', resourceId: 'string', metadata: { resourceType: 'Unknown', brand: 'string', model: 'string', year: 0, vin: 'string' }, id: 'string' }],
+    subscriptions: [
+      {
+        id: '3d8f6a21-c4b9-4e57-a013-7e2b5c9d1f86',
+        webhookSecret: 'k7Pq2vX9mR4tW8zB3nF6hJ1cL5dG0sYa',
+        webhookUrl: 'https://ems.partner.example/spark/webhooks',
+        eventPayloadTypes: ['CurrentLevel', 'PowerLevel'],
+        operationTypes: ['Create', 'Update', 'Delete'],
+      },
+    ],
+    resources: [
+      {
+        userId: '3880a832-f483-4b6a-998d-6109d3a54b06',
+        resourceId: '5c1f0e8a-7d3b-4e92-a6f4-2b9d8c31e057',
+        metadata: { resourceType: 'Vehicle', brand: 'Volvo', model: 'EX30', year: 2024, vin: 'YV1XZEFV8R2157346' },
+        id: 'd2a47b93-6e15-4c08-b3f9-81c5e2a0d764',
+      },
+    ],
   });
   const subscriptionArb = fc.record(
     {

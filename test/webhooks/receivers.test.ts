@@ -79,7 +79,8 @@ describe('openadr3-vtn parseSubscriptionNotification', () => {
 
 describe('energy-coordination receivers and X-Payload-Signature', () => {
   const body = JSON.stringify(example('energy-coordination', 'delivery-created-current-level'));
-  const secret = 'string';
+  // The webhookSecret of the spec's illustrative subscription: the key its X-Payload-Signature example is made with.
+  const secret = example('energy-coordination', 'SparkSubscription').webhookSecret as string;
   const sign = (raw: string, key = secret) => createHmac('sha256', key).update(raw).digest('base64');
 
   it('the spec\'s example signature verifies over the compact example body', async () => {
