@@ -37,8 +37,8 @@ export interface components {
         Inverter: {
             /**
              * Format: uuid
-             * @description The inverter's unique id. A uuid in this document (V 1.0.1); RedEx's later V 1.0.2 changes it to a big
-             *     integer (FACTS.md), which this contract does not follow.
+             * @description The inverter's unique id. A uuid in this document (V 1.0.1); the page's later V 1.0.2 changes it to a big
+             *     integer, which this contract does not follow.
              * @example 3fa85f64-5717-4562-b3fc-2c963f66afa6
              */
             Id?: string;
@@ -65,7 +65,7 @@ export interface components {
             OtherBrandName?: string;
             /**
              * @description Installed capacity in kW, at most 1000 kW (1 MW). Documented as `decimal(12,3)`; the three-decimal precision
-             *     is not enforced (see NOTES.md).
+             *     is not enforced (see About this contract).
              * @example 9.9
              */
             InstalledCapacity?: number;
@@ -79,7 +79,7 @@ export interface components {
         /**
          * @description The Device - Inverter Resource: one device of a grouped device application, with its inverters. This is the
          *     primary resource when querying a grouped device's information. No field other than the inverters' `BrandCode`
-         *     is marked required by the document (see NOTES.md).
+         *     is marked required by the document (see About this contract).
          */
         DeviceInverter: {
             /**
@@ -106,14 +106,14 @@ export interface components {
             PostalCode?: string;
             /**
              * @description Latitude of the device, documented as `decimal(2,6)` (read as up to 2 integer and 6 fractional digits;
-             *     the fractional precision is not enforced, see NOTES.md). The co-ordinates must show where the device is and
+             *     the fractional precision is not enforced, see About this contract). The co-ordinates must show where the device is and
              *     must lie in the country/province identified for the device. The range -90..90 is inferred, not documented.
              * @example 1.361516
              */
             Latitude?: number;
             /**
              * @description Longitude of the device, documented as `decimal(3,6)` (read as up to 3 integer and 6 fractional digits;
-             *     the fractional precision is not enforced, see NOTES.md). The co-ordinates must show where the device is and
+             *     the fractional precision is not enforced, see About this contract). The co-ordinates must show where the device is and
              *     must lie in the country/province identified for the device. The range -180..180 is inferred, not documented.
              * @example 1.361516
              */
@@ -148,20 +148,20 @@ export interface components {
             /**
              * Format: uuid
              * @description The declaration form's file id, as retrieved through the API. This is the name in the document's field
-             *     table; the document's samples carry the same value as `DeclarationForm` instead (see NOTES.md).
+             *     table; the document's samples carry the same value as `DeclarationForm` instead (see About this contract).
              * @example a70fa68f-58a9-46d1-a338-f2e023af3194
              */
             DeclarationFormFileId?: string;
             /**
              * Format: uuid
              * @description The declaration form's file id, under the name the document's samples use; the field table calls it
-             *     `DeclarationFormFileId` (see NOTES.md).
+             *     `DeclarationFormFileId` (see About this contract).
              * @example a70fa68f-58a9-46d1-a338-f2e023af3194
              */
             DeclarationForm?: string;
             /**
              * @description The device's percentage renewable, from 0 to 100 inclusive. Documented as `decimal(3,6)`; the fractional
-             *     precision is not enforced (see NOTES.md).
+             *     precision is not enforced (see About this contract).
              * @example 45.55
              */
             PercentageRenewable?: number;
@@ -204,8 +204,9 @@ export interface components {
         };
         /**
          * @description The envelope's `Errors`. The document calls it a "list of error objects" and refers to a "Getting Started -
-         *     Error Object" section that is not public; the samples show `null`, and RedEx's public 401 example shows `{}`.
-         *     So it is left loose: null, an object or an array of anything (see NOTES.md).
+         *     Error Object" section that is not public; its samples (200 and 404) show `null`, while a 401 example on an
+         *     earlier version of RedEx's public "Get Access Token" page shows `{}`. So it is left loose: null, an object or
+         *     an array of anything (see About this contract).
          * @example null
          */
         ResponseErrors: unknown[] | Record<string, never> | null;
@@ -249,7 +250,7 @@ export interface components {
     responses: {
         /**
          * @description Bad Request. A path or query parameter is out of its documented range or has the wrong type (for example
-         *     `ItemsPerPage=5`). The document prints no 400 body; the envelope is RedEx's, the example is illustrative.
+         *     `ItemsPerPage=5`). The document prints no 400 body; the answer is the RedEx envelope of the document's samples.
          */
         BadRequest: {
             headers: {
@@ -260,8 +261,8 @@ export interface components {
             };
         };
         /**
-         * @description Unauthorized. The bearer token is missing, malformed or expired. The document prints no 401 body; RedEx's
-         *     public 401 example has `Errors: {}` (FACTS.md), the rest of the example is illustrative.
+         * @description Unauthorized. The bearer token is missing, malformed or expired. The document prints no 401 body; the answer is
+         *     the RedEx envelope of the document's samples.
          */
         Unauthorized: {
             headers: {
@@ -289,7 +290,7 @@ export interface components {
         DeviceApplicationIdPath: string;
         /**
          * @description The page to retrieve, counting from 1; defaults to 1. The document says the number "has to be greater than 1"
-         *     and in the same sentence that it defaults to 1, so the minimum is taken as 1 (see NOTES.md).
+         *     and in the same sentence that it defaults to 1, so the minimum is taken as 1 (see About this contract).
          * @example 1
          */
         CurrentPageQuery: number;
@@ -310,7 +311,7 @@ export interface operations {
             query?: {
                 /**
                  * @description The page to retrieve, counting from 1; defaults to 1. The document says the number "has to be greater than 1"
-                 *     and in the same sentence that it defaults to 1, so the minimum is taken as 1 (see NOTES.md).
+                 *     and in the same sentence that it defaults to 1, so the minimum is taken as 1 (see About this contract).
                  * @example 1
                  */
                 CurrentPage?: components["parameters"]["CurrentPageQuery"];

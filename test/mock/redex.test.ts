@@ -1,6 +1,7 @@
 // The generated RedEx client against the real Prism mock of the bundled spec.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, defaultBaseUrl } from '../../generated/redex/client.ts';
+import * as samples from '../../generated/redex/code-samples.ts';
 import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
 
 let mock: RunningMock;
@@ -104,7 +105,7 @@ describe('redex client against the mock', () => {
     const response = await fetch(`${mock.origin}/public/v2/device-applications/${deviceApplicationId}/devices`);
     expect(response.status).toBe(401);
     const body = await response.json();
-    expect(body).toMatchObject({ Data: null, Meta: null, Errors: {}, StatusCode: 401 });
+    expect(body).toMatchObject({ Data: null, Meta: null, Errors: null, StatusCode: 401 });
     expect(body.Message).toMatch(/^Unauthorized/);
   });
 
@@ -122,5 +123,21 @@ describe('redex client against the mock', () => {
       StatusCode: 404,
       Message: 'The Device Application ID: bfa462c1-7e98-4f7b-8521-08dc7920a5f2 does not exist.',
     });
+  });
+
+  it("the reference page's code sample answers 200 from a fresh mock, with the document's device", async () => {
+    const fresh = await startMock('redex');
+    const logged: unknown[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((value: unknown) => void logged.push(value));
+    try {
+      const own = createClient({ baseUrl: fresh.baseUrlFor(defaultBaseUrl), auth: { token: 'sample-token' } });
+      expect(samples.codeSamples.map((sample) => sample.operationId)).toEqual(['listDeviceApplicationDevices']);
+      await samples.listDeviceApplicationDevices(own);
+    } finally {
+      log.mockRestore();
+      await fresh.close();
+    }
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ StatusCode: 200, Errors: null, Data: [{ Id: deviceApplicationId }] });
   });
 });
