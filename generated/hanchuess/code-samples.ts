@@ -64,7 +64,7 @@ export async function deleteOemSubscription(client: Client): Promise<void> {
 /** POST /v1/oem/subscriptions/test */
 export async function testOemSubscription(client: Client): Promise<void> {
   const { data, error } = await client.POST('/v1/oem/subscriptions/test', {
-    body: { oem: 'H03Z****SY37', subscriptionId: '72PX****6j' },
+    body: { oem: 'H03Z****SY37', subscriptionId: 'RD*****ZrWO' },
   });
   if (error) throw new Error(`testOemSubscription failed: ${JSON.stringify(error)}`);
   console.log(data);
@@ -117,7 +117,7 @@ export const codeSamples: CodeSample[] = [
     "functionName": "testOemSubscription",
     "method": "post",
     "path": "/v1/oem/subscriptions/test",
-    "curl": "curl -X POST 'https://idaas-sandbox.hanchuess.com/portal/v1/oem/subscriptions/test' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"oem\": \"H03Z****SY37\",\n  \"subscriptionId\": \"72PX****6j\"\n}'",
-    "typescript": "import { createClient } from 'partner-api-contracts/hanchuess';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.POST('/v1/oem/subscriptions/test', {\n  body: { oem: 'H03Z****SY37', subscriptionId: '72PX****6j' },\n});\nif (error) throw new Error(`testOemSubscription failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
+    "curl": "curl -X POST 'https://idaas-sandbox.hanchuess.com/portal/v1/oem/subscriptions/test' \\\n  -H 'Authorization: Bearer <token>' \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{\n  \"oem\": \"H03Z****SY37\",\n  \"subscriptionId\": \"RD*****ZrWO\"\n}'",
+    "typescript": "import { createClient } from 'partner-api-contracts/hanchuess';\n\nconst client = createClient({ auth: { token: '<token>' } });\n\nconst { data, error } = await client.POST('/v1/oem/subscriptions/test', {\n  body: { oem: 'H03Z****SY37', subscriptionId: 'RD*****ZrWO' },\n});\nif (error) throw new Error(`testOemSubscription failed: ${JSON.stringify(error)}`);\nconsole.log(data);\n"
   }
 ];

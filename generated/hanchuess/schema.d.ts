@@ -191,8 +191,8 @@ export interface components {
          */
         SubscriptionId: string;
         /**
-         * @description A registered subscription, as HanChuESS returns it in `data` (fields from HanChuESS's public event pages, not
-         *     from the Subscriptions API page; see NOTES.md).
+         * @description A registered subscription, as HanChuESS returns it in `data` (fields from the response sample of HanChuESS's public
+         *     Subscriptions API page, which the copy this contract was written from omits; see About this contract).
          */
         Subscription: {
             oem?: components["schemas"]["Oem"];
@@ -205,9 +205,15 @@ export interface components {
              * @example inactive
              */
             status?: string;
-            /** @description When the last delivery succeeded; its format is not published. */
+            /**
+             * @description When the last delivery succeeded. No type is published; HanChuESS's sample shows a UTC ISO 8601 timestamp.
+             * @example 2025-03-01T12:08:59Z
+             */
             lastSuccessfulMessage?: unknown;
-            /** @description When the subscription was created; its format is not published. */
+            /**
+             * @description When the subscription was created. No type is published; HanChuESS's sample shows a UTC ISO 8601 timestamp.
+             * @example 2025-03-01T11:25:02Z
+             */
             createAt?: unknown;
             devices?: components["schemas"]["DeviceList"];
         };
@@ -233,7 +239,7 @@ export interface components {
         };
         /**
          * @description Answer of "List current subscriptions". HanChuESS's own example wraps each subscription in its own envelope
-         *     under `devices`; this schema keeps that shape (see NOTES.md).
+         *     under `devices`; this schema keeps that shape (see About this contract).
          */
         SubscriptionListResponse: {
             devices?: components["schemas"]["SubscriptionResponse"][];

@@ -1,7 +1,7 @@
 // The generated HanChuESS client against the real (stateful) Prism mock of the bundled spec.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, defaultBaseUrl } from '../../generated/hanchuess/client.ts';
-import { hanchuessDocumentSubscription } from '../support/document-samples.ts';
+import { hanchuessDocumentSubscription, hanchuessSeededSubscriptions } from '../support/document-samples.ts';
 import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
 
 let mock: RunningMock;
@@ -30,8 +30,10 @@ const subscription = {
 /** What HanChuESS answers for it: the secret is kept to sign with but never shown. */
 const { secret: _secret, ...shown } = subscription;
 
-/** The subscription of the document's list sample, which a fresh sandbox holds. */
+/** The subscriptions of the list example, which a fresh sandbox holds: RD*****ZrWO, then 72PX****j6j. */
 const documentSubscription = hanchuessDocumentSubscription;
+const seeded = hanchuessSeededSubscriptions;
+const SUCCESS = 'The operation has been successful';
 
 const expectValid = (method: string, path: string, status: number, body: unknown) => expect(answerErrors('hanchuess', method, path, status, body)).toEqual([]);
 
@@ -46,7 +48,8 @@ describe('hanchuess client against the mock', () => {
     expect(error).toBeUndefined();
     expect(response.status).toBe(200);
     expect(data?.errno).toBe(0);
-    expect(data?.data).toEqual({ ...shown, subscriptionId: expect.stringMatching(/^SUB\d+$/), status: 'inactive' });
+    expect(data?.data).toEqual({ ...shown, subscriptionId: expect.stringMatching(/^SUB\d+$/), status: 'inactive', createAt: expect.any(String) });
+    expect(Date.parse(data!.data!.createAt as string)).not.toBeNaN();
     expectValid('post', '/v1/oem/subscribe', 200, data);
     // Without events, the spec's default ['*'] is stored.
     const { events: _events, ...withoutEvents } = subscription;
@@ -59,14 +62,14 @@ describe('hanchuess client against the mock', () => {
     const client = freshClient();
     const { data, response } = await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } });
     expect(response.status).toBe(200);
-    expect(data?.devices).toEqual([{ errno: 0, msg: 'success', data: documentSubscription }]);
+    expect(data?.devices).toEqual(seeded.map((item) => ({ errno: 0, msg: SUCCESS, data: item })));
     expectValid('post', '/v1/oem/subscriptions', 200, data);
 
     const created = await client.POST('/v1/oem/subscribe', { body: { ...subscription, oem: 'OTHER-OEM' } });
     const other = await client.POST('/v1/oem/subscriptions', { body: { oem: 'OTHER-OEM' } });
     expect(other.data?.devices?.map((entry) => entry.data)).toEqual([created.data?.data]);
     const first = await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } });
-    expect(first.data?.devices).toHaveLength(1);
+    expect(first.data?.devices).toHaveLength(seeded.length);
   });
 
   it('updateOemSubscription: POST /v1/oem/resubscribe with only the required fields keeps the rest', async () => {
@@ -96,10 +99,15 @@ describe('hanchuess client against the mock', () => {
     });
     expect(response.status).toBe(200);
     expect(new URL(response.url).pathname).toBe(`/portal/v1/oem/H03Z****SY37/unsubscribe/${subscriptionId}`);
-    expect(data).toEqual({ errno: 0, msg: 'success', data: null });
+    expect(data).toEqual({ errno: 0, msg: SUCCESS, data: null });
     const listed = await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } });
-    expect(listed.data?.devices?.map((entry) => entry.data?.subscriptionId)).toEqual(['RD*****ZrWO']);
-    // Deleting it again, or the document's id 72PX****j6j that this sandbox never had, is the spec's 404.
+    expect(listed.data?.devices?.map((entry) => entry.data?.subscriptionId)).toEqual(['RD*****ZrWO', '72PX****j6j']);
+    // The document's delete example names a seeded subscription: deleting it answers 200 and removes it.
+    const documentDelete = await client.DELETE('/v1/oem/{oem}/unsubscribe/{subscriptionId}', { params: { path: { oem: 'H03Z****SY37', subscriptionId: '72PX****j6j' } } });
+    expect(documentDelete.response.status).toBe(200);
+    const after = await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } });
+    expect(after.data?.devices?.map((entry) => entry.data?.subscriptionId)).toEqual(['RD*****ZrWO']);
+    // Deleting either again is the spec's 404.
     for (const id of [subscriptionId, '72PX****j6j']) {
       const again = await client.DELETE('/v1/oem/{oem}/unsubscribe/{subscriptionId}', { params: { path: { oem: 'H03Z****SY37', subscriptionId: id } } });
       expect(again.response.status).toBe(404);
@@ -128,6 +136,7 @@ describe('hanchuess client against the mock', () => {
     // partner.tech is not loopback, so the test delivery is refused and the subscription stays inactive.
     expect(data?.data).toEqual(documentSubscription);
     expectValid('post', '/v1/oem/subscriptions/test', 200, data);
+    // The document's own test example id (72PX****6j, one character off the delete example) names no subscription.
     const unknown = await client.POST('/v1/oem/subscriptions/test', { body: { oem: 'H03Z****SY37', subscriptionId: '72PX****6j' } });
     expect(unknown.response.status).toBe(404);
     expect(unknown.error).toMatchObject({ errno: 404, data: null });
@@ -163,6 +172,6 @@ describe('hanchuess client against the mock', () => {
     });
     expect(response.status).toBe(400);
     expect(error?.msg).toMatch(/webhookUrl.*pattern/);
-    expect((await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } })).data?.devices).toHaveLength(1);
+    expect((await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } })).data?.devices).toHaveLength(seeded.length);
   });
 });

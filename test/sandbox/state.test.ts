@@ -4,7 +4,7 @@
 // Seeded and bounded: FUZZ_SEED=<n> replays a run; the seed is printed when a property fails.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hanchuessDocumentSubscription, vtnDocumentSubscription } from '../support/document-samples.ts';
+import { hanchuessSeededSubscriptions, vtnDocumentSubscription } from '../support/document-samples.ts';
 import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_241_123);
@@ -366,7 +366,7 @@ describe('hanchuess: OEM subscriptions', () => {
     /** As answered: without the secret. */
     items: Json[];
   }
-  const seedItem = hanchuessDocumentSubscription;
+  const seedItems = hanchuessSeededSubscriptions;
   const oemArb = fc.constantFrom('H03Z****SY37', 'OEM-B');
   const fieldsArb = fc.record(
     {
@@ -402,7 +402,7 @@ describe('hanchuess: OEM subscriptions', () => {
           const answer = await call('hanchuess', auth, 'POST', '/v1/oem/subscribe', { body });
           expect(answer.status).toBe(200);
           expect(answer.body.errno).toBe(0);
-          expect(answer.body.data).toEqual({ ...withoutSecret(body), events: body.events ?? ['*'], subscriptionId: expect.any(String), status: 'inactive' });
+          expect(answer.body.data).toEqual({ ...withoutSecret(body), events: body.events ?? ['*'], subscriptionId: expect.any(String), status: 'inactive', createAt: expect.any(String) });
           expect(model.items.map((item) => item.subscriptionId)).not.toContain(answer.body.data.subscriptionId);
           model.items.push(answer.body.data);
         }),
@@ -430,7 +430,7 @@ describe('hanchuess: OEM subscriptions', () => {
           const { id, oem, stored } = target(model, index, otherOem);
           const answer = await call('hanchuess', auth, 'DELETE', '/v1/oem/{oem}/unsubscribe/{subscriptionId}', { params: { oem, subscriptionId: id } });
           if (stored < 0) return void expect(answer.status).toBe(404);
-          expect(answer).toEqual({ status: 200, body: { errno: 0, msg: 'success', data: null } });
+          expect(answer).toEqual({ status: 200, body: { errno: 0, msg: 'The operation has been successful', data: null } });
           model.items.splice(stored, 1);
         }),
       ),
@@ -445,7 +445,7 @@ describe('hanchuess: OEM subscriptions', () => {
         }),
       ),
     ];
-    await checkModel('hanchuess', () => ({ items: [structuredClone(seedItem)] }), commands);
+    await checkModel('hanchuess', () => ({ items: structuredClone(seedItems) }), commands);
   });
 });
 

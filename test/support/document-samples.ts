@@ -20,13 +20,30 @@ export const vtnDocumentSubscription = {
   targets: [{ type: 'PRICE', values: [0.17] }],
 };
 
-/** The subscription of HanChuESS's list sample (its `data`), as the mock answers it (the secret is never shown). */
+/**
+ * The subscriptions of HanChuESS's list example (their `data`), as the mock answers them (the secret is never
+ * shown): illustrative, under the document's ids RD*****ZrWO (its update example) and 72PX****j6j (its delete example).
+ */
 export const hanchuessDocumentSubscription = {
   oem: 'H03Z****SY37',
   subscriptionId: 'RD*****ZrWO',
   webhookUrl: 'https://partner.tech/api/callback',
-  events: ['*'],
+  events: ['inverter:data:telemetry', 'hanchuess:subscription:test'],
   version: '1.0.0',
   status: 'inactive',
+  createAt: '2025-03-01T11:25:02Z',
   devices: ['H01****G1H', 'H02****D6C'],
 };
+export const hanchuessSecondSubscription = {
+  oem: 'H03Z****SY37',
+  subscriptionId: '72PX****j6j',
+  webhookUrl: 'https://partner.tech/api/hanchuess/battery',
+  events: ['battery:data:telemetry', 'hanchuess:subscription:test'],
+  version: '1.0.0',
+  status: 'active',
+  lastSuccessfulMessage: '2025-03-01T12:08:59Z',
+  createAt: '2025-02-27T09:14:37Z',
+  devices: ['H02****D6C'],
+};
+/** Every subscription a fresh HanChuESS sandbox tenant holds, in list order. */
+export const hanchuessSeededSubscriptions = [hanchuessDocumentSubscription, hanchuessSecondSubscription];
