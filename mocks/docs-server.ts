@@ -12,6 +12,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript',
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
 };
 
 function plain(reply: ServerResponse, status: number, text: string, headers: Record<string, string> = {}) {

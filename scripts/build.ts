@@ -10,6 +10,7 @@ import { clientStep } from './steps/client.ts';
 import { codeSamplesStep } from './steps/code-samples.ts';
 import { docsPageStep } from './steps/docs.ts';
 import { docsIndexStep } from './steps/docs-index.ts';
+import { faviconStep } from './steps/favicon.ts';
 import { distStep } from './steps/dist.ts';
 import { lintStep } from './steps/lint.ts';
 import { typesStep } from './steps/types.ts';
@@ -55,6 +56,7 @@ export async function build(options: BuildOptions = {}): Promise<StepRunner> {
     if (wants('docs') && outRoot === root) {
       await Promise.all(apis.map((api) => runner.run(docsPageStep(api, root))));
       await runner.run(docsIndexStep(loadApis(root), root));
+      await runner.run(faviconStep(root));
     }
   } finally {
     runner.save();

@@ -357,7 +357,7 @@ export interface components {
          * @description RFC 9457 problem details as ASP.NET writes them (`HttpValidationProblemDetails`), sent as
          *     `application/problem+json`. All members may be `null`, as ASP.NET's `HttpValidationProblemDetails` declares them. `errors` maps a
          *     field name to its messages (collapsed on the page; inferred, see About this contract). Extension members are
-         *     allowed; the document's sample carries two, `property1` and `property2`, both `null`.
+         *     allowed; the document's sample carries two, under numbered placeholder names, both `null`.
          */
         HttpValidationProblemDetails: {
             /** @description URI reference identifying the problem type. */

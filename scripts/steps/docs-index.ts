@@ -101,6 +101,7 @@ export function indexHtml(entries: IndexEntry[]): string {
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Partner API reference</title>
+  <link rel="icon" href="./favicon.ico" sizes="32x32">
   <style>
     :root { color-scheme: light; --fg: #1d2430; --muted: #5a6473; --line: #d9dee5; --accent: #1f5fbf; }
     body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: #f6f7f9; }

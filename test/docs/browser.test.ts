@@ -1,6 +1,8 @@
 // The reference site in a real headless Chromium (Debian's, driven by playwright-core), served the way a static
 // host would: the index links to every page, each page renders every operation (with its code samples),
-// webhook and callback, and nothing throws or leaves the page's origin. Screenshots go to test-results/.
+// webhook and callback, and nothing throws or leaves the page's origin; no rendered text shows a placeholder or a
+// source a reader cannot open. Screenshots go to test-results/.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,7 +13,8 @@ import { build } from '../../scripts/build.ts';
 import { loadApis, projectRoot } from '../../scripts/lib/apis.ts';
 import { bundlePath } from '../../scripts/steps/bundle.ts';
 import { METHODS } from '../../scripts/steps/code-samples.ts';
-import { docsDir } from '../../scripts/steps/docs.ts';
+import { ABOUT_HEADING, docsDir } from '../../scripts/steps/docs.ts';
+import { fileNamesOutsideRepository } from '../support/published-sources.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasBrowser = existsSync(CHROMIUM);
@@ -19,6 +22,16 @@ const inCi = process.env.CI === 'true';
 const HOW_TO_RUN = 'install it with `apt-get install -y chromium` (or run .ci/run), then `npm test`';
 const shots = join(projectRoot, 'test-results');
 const apis = loadApis();
+const trackedFiles = execFileSync('git', ['ls-files'], { cwd: projectRoot, encoding: 'utf8' }).split('\n').filter(Boolean);
+
+/** What a reader must not see: a type name shown as a value, Redoc's invented keys, a file they cannot open. */
+function readerProblems(where: string, text: string): string[] {
+  const problems: string[] = [];
+  if (/"string"(?!\s*:)/.test(text)) problems.push(`${where}: shows "string" as a value`);
+  for (const key of text.match(/\b(?:property|additionalProp)\d+\b/g) ?? []) problems.push(`${where}: shows the invented key ${key}`);
+  for (const name of fileNamesOutsideRepository(text, trackedFiles)) problems.push(`${where}: names ${name}, which is not in the repository`);
+  return [...new Set(problems)];
+}
 
 if (!hasBrowser && !inCi) {
   console.warn(`docs browser tests SKIPPED: no Chromium at ${CHROMIUM}; ${HOW_TO_RUN}.`);
@@ -78,20 +91,30 @@ describe.skipIf(!hasBrowser)('reference site in Chromium', () => {
     return page;
   }
 
-  /** The #/<tag>/<operation> links once the page has hydrated and stopped adding them. */
+  /**
+   * The #/<tag>/<operation> routes of every tag. The sidebar links each tag (`/<tag>`, beside the `/section/...`
+   * links of the description); a tag's overview, once open and no longer growing, links its operations.
+   */
   async function sectionRoutes(page: Page): Promise<string[]> {
-    const read = async () =>
-      [...new Set(await page.$$eval('a[href^="#/"]', (links) => links.map((link) => link.getAttribute('href')!)))].filter(
-        (href) => href.split('/').length === 3,
-      );
-    let routes: string[] = [];
-    for (let stable = 0, tries = 0; stable < 3 && tries < 100; tries++) {
+    const hrefs = async (selector: string) => [...new Set(await page.$$eval(selector, (links) => links.map((link) => link.getAttribute('href')!)))];
+    let tags: string[] = [];
+    for (let tries = 0; tags.length === 0 && tries < 100; tries++) {
       await page.waitForTimeout(100);
-      const next = await read();
-      stable = next.length > 0 && next.length === routes.length ? stable + 1 : 0;
-      routes = next;
+      tags = (await hrefs('a[href^="/"]')).filter((href) => /^\/[^/]+$/.test(href) && href !== '/section');
     }
-    return routes;
+    const routes = new Set<string>();
+    for (const tag of tags) {
+      await page.click(`a[href="${tag}"] >> nth=0`);
+      let found: string[] = [];
+      for (let stable = 0, tries = 0; stable < 3 && tries < 100; tries++) {
+        await page.waitForTimeout(100);
+        const next = (await hrefs(`a[href^="#${tag}/"]`)).filter((href) => href.split('/').length === 3);
+        stable = next.length > 0 && next.length === found.length ? stable + 1 : 0;
+        found = next;
+      }
+      found.forEach((route) => routes.add(route));
+    }
+    return [...routes];
   }
 
   it('index lists every API with relative links to its page and its spec', async () => {
@@ -110,6 +133,13 @@ describe.skipIf(!hasBrowser)('reference site in Chromium', () => {
       const downloaded = await page.evaluate(async (href) => (await fetch(href)).json(), `./${api.id}/openapi.json`);
       expect(downloaded.info.title).toBe(spec.info.title);
     }
+    // The favicon every browser asks for, linked from the index as a static host serves it.
+    // Fetched from here: Chromium never hands a page's own favicon requests to the route handler.
+    const iconHref = await page.evaluate(() => document.querySelector('link[rel="icon"]')?.getAttribute('href'));
+    expect(iconHref).toBe('./favicon.ico');
+    const iconResponse = await fetch(new URL(iconHref!, page.url()));
+    const icon = { status: iconResponse.status, type: iconResponse.headers.get('content-type'), head: [...new Uint8Array(await iconResponse.arrayBuffer()).slice(0, 4)] };
+    expect(icon).toEqual({ status: 200, type: 'image/x-icon', head: [0, 0, 1, 0] });
     // Follow one link for real: it lands on the Redoc page.
     await page.click(`a.page[href="./${apis[0]!.id}/index.html"]`);
     await page.locator('h1').first().waitFor();
@@ -126,6 +156,14 @@ describe.skipIf(!hasBrowser)('reference site in Chromium', () => {
     };
     const page = await open(`/${id}/`);
     await expect(page.locator('h1').first().innerText()).resolves.toContain(spec.info.title);
+    // The landing view: the description, then the API's notes as "About this contract", every section of them.
+    const notes = readFileSync(join(projectRoot, apis.find((api) => api.id === id)!.specDir, 'NOTES.md'), 'utf8');
+    await page.locator('h1, h2', { hasText: new RegExp(`^${ABOUT_HEADING}$`) }).first().waitFor();
+    const landing = await page.locator('main, body').first().innerText();
+    for (const heading of notes.match(/^## .*$/gm) ?? []) expect(landing, `notes section ${heading}`).toContain(heading.slice(3).replace(/`/g, ''));
+    const problems = readerProblems('landing', landing);
+    const iconHref = await page.evaluate(() => document.querySelector('link[rel="icon"]')?.getAttribute('href'));
+    expect(iconHref).toBe('../favicon.ico');
 
     // Every operation and webhook has its own section, linked from its tag's overview; read each one as rendered.
     const routes = await sectionRoutes(page);
@@ -135,8 +173,17 @@ describe.skipIf(!hasBrowser)('reference site in Chromium', () => {
       const section = page.locator(`[data-section-id="${route.slice(1)}"]`);
       // The right-hand panel (code samples, payload examples) renders after the section itself.
       await section.locator('[data-component-name="CodeBlock/CodeBlock"]').first().waitFor();
-      sections.push(await section.innerText());
+      const text = await section.innerText();
+      sections.push(text);
+      problems.push(...readerProblems(route, text));
+      // Each response status is a tab; only the chosen one's schema and sample are rendered.
+      const tabs = section.locator('[role="tab"]');
+      for (let index = 1, count = await tabs.count(); index < count; index++) {
+        await tabs.nth(index).click();
+        problems.push(...readerProblems(`${route} tab ${await tabs.nth(index).innerText()}`, await section.innerText()));
+      }
     }
+    expect([...new Set(problems)]).toEqual([]);
     const webhooks = Object.entries(spec.webhooks ?? {}).flatMap(([name, item]: [string, any]) => METHODS.filter((m) => item[m]).map(() => name));
     expect(routes).toHaveLength(codeSamples.length + webhooks.length);
 
