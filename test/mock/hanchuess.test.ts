@@ -1,7 +1,7 @@
 // The generated HanChuESS client against the real (stateful) Prism mock of the bundled spec.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, defaultBaseUrl } from '../../generated/hanchuess/client.ts';
-import { hanchuessDocumentSubscription, hanchuessSeededSubscriptions } from '../support/document-samples.ts';
+import { hanchuessDocumentSubscription, hanchuessSeededSubscriptions, hanchuessThirdSubscription } from '../support/document-samples.ts';
 import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
 
 let mock: RunningMock;
@@ -30,7 +30,7 @@ const subscription = {
 /** What HanChuESS answers for it: the secret is kept to sign with but never shown. */
 const { secret: _secret, ...shown } = subscription;
 
-/** The subscriptions of the list example, which a fresh sandbox holds: RD*****ZrWO, then 72PX****j6j. */
+/** The subscriptions of the list example, which a fresh sandbox holds: RD*****ZrWO, 72PX****j6j, then 72PX****6j. */
 const documentSubscription = hanchuessDocumentSubscription;
 const seeded = hanchuessSeededSubscriptions;
 const SUCCESS = 'The operation has been successful';
@@ -101,12 +101,12 @@ describe('hanchuess client against the mock', () => {
     expect(new URL(response.url).pathname).toBe(`/portal/v1/oem/H03Z****SY37/unsubscribe/${subscriptionId}`);
     expect(data).toEqual({ errno: 0, msg: SUCCESS, data: null });
     const listed = await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } });
-    expect(listed.data?.devices?.map((entry) => entry.data?.subscriptionId)).toEqual(['RD*****ZrWO', '72PX****j6j']);
+    expect(listed.data?.devices?.map((entry) => entry.data?.subscriptionId)).toEqual(['RD*****ZrWO', '72PX****j6j', '72PX****6j']);
     // The document's delete example names a seeded subscription: deleting it answers 200 and removes it.
     const documentDelete = await client.DELETE('/v1/oem/{oem}/unsubscribe/{subscriptionId}', { params: { path: { oem: 'H03Z****SY37', subscriptionId: '72PX****j6j' } } });
     expect(documentDelete.response.status).toBe(200);
     const after = await client.POST('/v1/oem/subscriptions', { body: { oem: 'H03Z****SY37' } });
-    expect(after.data?.devices?.map((entry) => entry.data?.subscriptionId)).toEqual(['RD*****ZrWO']);
+    expect(after.data?.devices?.map((entry) => entry.data?.subscriptionId)).toEqual(['RD*****ZrWO', '72PX****6j']);
     // Deleting either again is the spec's 404.
     for (const id of [subscriptionId, '72PX****j6j']) {
       const again = await client.DELETE('/v1/oem/{oem}/unsubscribe/{subscriptionId}', { params: { path: { oem: 'H03Z****SY37', subscriptionId: id } } });
@@ -136,8 +136,11 @@ describe('hanchuess client against the mock', () => {
     // partner.tech is not loopback, so the test delivery is refused and the subscription stays inactive.
     expect(data?.data).toEqual(documentSubscription);
     expectValid('post', '/v1/oem/subscriptions/test', 200, data);
-    // The document's own test example id (72PX****6j, one character off the delete example) names no subscription.
-    const unknown = await client.POST('/v1/oem/subscriptions/test', { body: { oem: 'H03Z****SY37', subscriptionId: '72PX****6j' } });
+    // The document's own test example id (72PX****6j, one character off the delete example) is seeded too.
+    const documentTest = await client.POST('/v1/oem/subscriptions/test', { body: { oem: 'H03Z****SY37', subscriptionId: '72PX****6j' } });
+    expect(documentTest.response.status).toBe(200);
+    expect(documentTest.data?.data).toEqual(hanchuessThirdSubscription);
+    const unknown = await client.POST('/v1/oem/subscriptions/test', { body: { oem: 'H03Z****SY37', subscriptionId: 'NOPE****0' } });
     expect(unknown.response.status).toBe(404);
     expect(unknown.error).toMatchObject({ errno: 404, data: null });
   });

@@ -3,6 +3,7 @@
 // `dynamic=`) that still come from the spec without touching the state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
+import { hanchuessSeededSubscriptions } from '../support/document-samples.ts';
 
 type Api = 'hanchuess' | 'openadr3-vtn' | 'bajie-charging' | 'energy-coordination' | 'redex';
 const APIS: Api[] = ['hanchuess', 'openadr3-vtn', 'bajie-charging', 'energy-coordination', 'redex'];
@@ -121,8 +122,8 @@ describe('GET /_sandbox/state shows what the partner did', () => {
     });
     expect(created.body.data).not.toHaveProperty('secret');
     const state = await send('hanchuess', 'GET', '/_sandbox/state', { authorization });
-    // After the two seeded subscriptions of the list example.
-    expect(state.body.subscriptions[2]).toEqual({ ...created.body.data, secret: 'kept-secret' });
+    // After the seeded subscriptions of the list example.
+    expect(state.body.subscriptions[hanchuessSeededSubscriptions.length]).toEqual({ ...created.body.data, secret: 'kept-secret' });
   });
 
   it('redex: PUT then GET answers the same state, and the API pages from it', async () => {

@@ -3,6 +3,9 @@
 // 50 creates at once give 50 distinct ids, all listed afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMock, type RunningMock } from '../support/mock.ts';
+import { hanchuessSeededSubscriptions } from '../support/document-samples.ts';
+
+const seededHanchuessIds = hanchuessSeededSubscriptions.map((subscription) => subscription.subscriptionId);
 
 type Api = 'hanchuess' | 'openadr3-vtn' | 'bajie-charging' | 'energy-coordination' | 'redex';
 type Json = Record<string, any>;
@@ -154,7 +157,7 @@ describe('concurrency', () => {
       list: '/portal/v1/oem/subscriptions',
       body: (index) => ({ oem: 'H03Z****SY37', webhookUrl: `https://partner.tech/${index}`, secret: 's', devices: [] }),
       idOf: (answer) => answer.data.subscriptionId,
-      listed: (answer) => answer.devices.map((entry: Json) => entry.data.subscriptionId).filter((id: string) => !['RD*****ZrWO', '72PX****j6j'].includes(id)),
+      listed: (answer) => answer.devices.map((entry: Json) => entry.data.subscriptionId).filter((id: string) => !seededHanchuessIds.includes(id)),
     },
   ];
 

@@ -22,7 +22,8 @@ export const vtnDocumentSubscription = {
 
 /**
  * The subscriptions of HanChuESS's list example (their `data`), as the mock answers them (the secret is never
- * shown): illustrative, under the document's ids RD*****ZrWO (its update example) and 72PX****j6j (its delete example).
+ * shown): illustrative, under the document's ids RD*****ZrWO (its update example), 72PX****j6j (its delete example)
+ * and 72PX****6j (its test example).
  */
 export const hanchuessDocumentSubscription = {
   oem: 'H03Z****SY37',
@@ -45,5 +46,16 @@ export const hanchuessSecondSubscription = {
   createAt: '2025-02-27T09:14:37Z',
   devices: ['H02****D6C'],
 };
+export const hanchuessThirdSubscription = {
+  oem: 'H03Z****SY37',
+  subscriptionId: '72PX****6j',
+  webhookUrl: 'https://partner.tech/api/hanchuess/inverter-actions',
+  events: ['inverter:action:schedule', 'inverter:action:command', 'hanchuess:subscription:test'],
+  version: '1.0.0',
+  status: 'inactive',
+  lastSuccessfulMessage: '2025-02-20T17:41:06Z',
+  createAt: '2025-02-12T08:03:51Z',
+  devices: ['H01****G1H'],
+};
 /** Every subscription a fresh HanChuESS sandbox tenant holds, in list order. */
-export const hanchuessSeededSubscriptions = [hanchuessDocumentSubscription, hanchuessSecondSubscription];
+export const hanchuessSeededSubscriptions = [hanchuessDocumentSubscription, hanchuessSecondSubscription, hanchuessThirdSubscription];
