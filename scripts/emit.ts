@@ -1,4 +1,4 @@
-// `npm run emit -- <api-id> <webhook> [--payload <json>] [--token <t> | --user <u> --password <p>] [--url <origin>]`:
+// `npm run emit -- <api-id> <webhook> [--example <name>] [--payload <json>] [--token <t> | --user <u> --password <p>] [--url <origin>]`:
 // asks a running sandbox mock to send one of its API's webhooks (POST /_sandbox/events) to the subscriptions of
 // the tenant the credentials name, and prints the deliveries it made as a table.
 import { readFileSync } from 'node:fs';
@@ -7,8 +7,10 @@ import { parseArgs } from 'node:util';
 import { loadApis, projectRoot, selectApis } from './lib/apis.ts';
 import { formatTable } from './lib/table.ts';
 
-const USAGE = `usage: npm run emit -- <api-id> <webhook> [--payload <json>] [--token <t> | --user <u> --password <p>] [--url <mock origin>]
-  The credentials are the ones your integration sends to the mock: they choose whose subscriptions receive it.`;
+const USAGE = `usage: npm run emit -- <api-id> <webhook> [--example <name>] [--payload <json>] [--token <t> | --user <u> --password <p>] [--url <mock origin>]
+  The credentials are the ones your integration sends to the mock: they choose whose subscriptions receive it.
+  --example picks one of the webhook's examples in the spec (default: the one closest to --payload, else the first);
+  --payload is laid over it.`;
 
 class UsageError extends Error {}
 
@@ -17,6 +19,7 @@ async function main() {
     allowPositionals: true,
     options: {
       payload: { type: 'string' },
+      example: { type: 'string' },
       token: { type: 'string' },
       user: { type: 'string' },
       password: { type: 'string', default: '' },
@@ -55,7 +58,7 @@ async function main() {
     response = await fetch(`${origin}/_sandbox/events`, {
       method: 'POST',
       headers: { authorization, 'content-type': 'application/json' },
-      body: JSON.stringify(payload === undefined ? { webhook } : { webhook, payload }),
+      body: JSON.stringify({ webhook, example: values.example, payload }),
     });
   } catch (error) {
     throw new Error(`${origin}: no mock answers (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}); start it with npm start, or pass --url`);
@@ -69,8 +72,12 @@ async function main() {
   }
   const rows = [['subscription', 'url', 'status', 'attempts', 'error'], ...deliveries.map((d) => [d.subscription, d.url, String(d.status ?? '-'), String(d.attempts), d.error ?? ''])];
   for (const line of formatTable(rows)) console.log(line);
-  const failed = deliveries.filter((d) => d.error).length;
-  console.log(`${deliveries.length} delivery(ies), ${failed} failed on the first attempt${failed ? ' (retried in the background: GET /_sandbox/deliveries shows every attempt)' : ''}`);
+  // A refused target (not loopback) is never tried, so never retried; a failed attempt is.
+  const refused = deliveries.filter((d) => d.error?.startsWith('refused')).length;
+  const failed = deliveries.filter((d) => d.error && !d.error.startsWith('refused')).length;
+  const parts = [`${deliveries.length} delivery(ies)`, `${failed} failed on the first attempt${failed ? ' (retried in the background: GET /_sandbox/deliveries shows every attempt)' : ''}`];
+  if (refused) parts.push(`${refused} refused (not loopback; not retried)`);
+  console.log(parts.join(', '));
 }
 
 main().catch((error) => {

@@ -100,11 +100,13 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
     }
     if (key === 'GET /_sandbox/deliveries') return { status: 200, headers: { 'content-type': 'application/json' }, body: deliveries.log(tenant) };
     // POST /_sandbox/events
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return problem(400, 'body: must be an object { "webhook": "<name>", "payload": { ... } }');
-    const { webhook, payload } = body as Json;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return problem(400, 'body: must be an object { "webhook": "<name>", "example": "<name>", "payload": { ... } }');
+    const { webhook, example, payload } = body as Json;
     if (typeof webhook !== 'string') return problem(400, `webhook: required, one of ${deliveries.webhookNames().join(', ')}`, {}, { webhook: ['required'] });
+    if (example !== undefined && typeof example !== 'string') return problem(400, 'example: must be the name of one of the webhook\'s examples', {}, { example: ['must be a string'] });
     try {
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: await deliveries.trigger(tenant, webhook, payload) };
+      const sent = await deliveries.trigger(tenant, webhook, payload, example === undefined ? undefined : { exampleName: example });
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: sent };
     } catch (error) {
       if (error instanceof TriggerError) return problem(400, error.message, {}, { [error.field]: [error.message] });
       throw error;

@@ -242,6 +242,10 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     if (!webhook || !declarations[webhookName]) {
       throw new TriggerError('webhook', `webhook: unknown webhook ${JSON.stringify(webhookName)}; this API delivers ${Object.keys(declarations).join(', ')}`);
     }
+    if (exampleName !== undefined && !webhook.examples.some((example) => example.name === exampleName)) {
+      const names = webhook.examples.map((example) => example.name);
+      throw new TriggerError('example', `example: ${webhookName} has no example ${JSON.stringify(exampleName)}; it has ${names.join(', ') || 'none'}`);
+    }
     const base = exampleName ?? closestExample(webhook, overrides);
     const payload = overrides === undefined ? examplePayload(spec, webhook, base) : mergePayload(examplePayload(spec, webhook, base), overrides);
     const problems: PayloadProblem[] = validatePayload(spec, webhook, payload);
@@ -268,7 +272,7 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     webhookNames: () => Object.keys(declarations),
 
     /** The vendor sends `webhookName`: validated payload, effect on state, then every matching subscriber. */
-    async trigger(tenant: string, webhookName: string, overrides?: unknown, only?: { item: Json; exampleName?: string; onDelivered?: () => void }): Promise<DeliveryResult[]> {
+    async trigger(tenant: string, webhookName: string, overrides?: unknown, only?: { item?: Json; exampleName?: string; onDelivered?: () => void }): Promise<DeliveryResult[]> {
       const payload = payloadFor(webhookName, overrides, only?.exampleName);
       applyEffect(tenant, webhookName, payload);
       const sends = recipients(tenant, webhookName, payload, only?.item).map(({ subscriber, target, url }) =>

@@ -149,11 +149,11 @@ describe.each(Object.keys(subscribeAll))('%s: every webhook, end to end', (api) 
   afterAll(() => new Promise<void>((done) => (sandbox.mock.closeAllConnections(), sandbox.mock.close(() => done()))));
 
   const cases = webhooks.flatMap((webhook) => webhook.examples.map((example) => ({ webhook: webhook.name, example: example.name })));
-  it.each(cases)('$webhook ($example) reaches the receiver, parses, and equals what was emitted', async ({ webhook, example }) => {
+  it.each(cases)('$webhook ($example), asked for by name, reaches the receiver, parses, and equals the example', async ({ webhook, example }) => {
     const definition = webhooks.find((candidate) => candidate.name === webhook)!;
     const payload = examplePayload(spec, definition, example);
     const before = receiver.at(path).length;
-    const answer = await fetch(`${sandbox.origin}/_sandbox/events`, json(credentials[api]!, { webhook, payload }));
+    const answer = await fetch(`${sandbox.origin}/_sandbox/events`, json(credentials[api]!, { webhook, example }));
     expect(answer.status).toBe(200);
     const results = (await answer.json()) as { url: string; status: number; attempts: number; error: string | null }[];
     const mine = results.filter((result) => result.url.endsWith(path));
@@ -186,6 +186,11 @@ describe.each(Object.keys(subscribeAll))('%s: every webhook, end to end', (api) 
     expect(unknown.status).toBe(400);
     const detail = (await unknown.json()).detail as string;
     for (const webhook of webhooks) expect(detail).toContain(webhook.name);
+    const unknownExample = await fetch(`${sandbox.origin}/_sandbox/events`, json(credentials[api]!, { webhook: first!.name, example: 'noSuchExample' }));
+    expect(unknownExample.status).toBe(400);
+    const exampleProblem = await unknownExample.json();
+    expect(exampleProblem.errors).toHaveProperty('example');
+    for (const example of first!.examples) expect(exampleProblem.detail).toContain(example.name);
   });
 
   it('the delivery log lists the tenant\'s deliveries newest first, with URL, headers, body and every attempt', async () => {
