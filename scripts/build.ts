@@ -11,6 +11,7 @@ import { codeSamplesStep } from './steps/code-samples.ts';
 import { docsPageStep } from './steps/docs.ts';
 import { docsIndexStep } from './steps/docs-index.ts';
 import { faviconStep } from './steps/favicon.ts';
+import { sandboxGuideStep } from './steps/sandbox-guide.ts';
 import { distStep } from './steps/dist.ts';
 import { lintStep } from './steps/lint.ts';
 import { typesStep } from './steps/types.ts';
@@ -57,6 +58,7 @@ export async function build(options: BuildOptions = {}): Promise<StepRunner> {
       await Promise.all(apis.map((api) => runner.run(docsPageStep(api, root))));
       await runner.run(docsIndexStep(loadApis(root), root));
       await runner.run(faviconStep(root));
+      await runner.run(sandboxGuideStep(loadApis(root), root));
     }
   } finally {
     runner.save();

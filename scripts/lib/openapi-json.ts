@@ -61,3 +61,23 @@ export function parameterNamesOf(spec: unknown): Map<string, string> {
   visit(spec);
   return names;
 }
+
+/**
+ * An operation's path filled in with its parameter examples, plus a query of the query parameters that have one:
+ * the request a reader copies from the reference page. Throws when a path parameter has no example.
+ */
+export function exampleRequestTarget(spec: any, path: string, method: string): string {
+  const item = spec.paths?.[path] ?? {};
+  const parameters = [...(item.parameters ?? []), ...(item[method]?.parameters ?? [])].map((parameter) => resolveLocalRef(spec, parameter).value);
+  const exampleOf = (parameter: any) => parameter.example ?? parameter.schema?.example ?? parameter.schema?.examples?.[0] ?? parameter.schema?.default;
+  let target = path;
+  const query = new URLSearchParams();
+  for (const parameter of parameters) {
+    const value = exampleOf(parameter);
+    if (parameter.in === 'path') {
+      if (value === undefined) throw new Error(`${method.toUpperCase()} ${path}: path parameter ${parameter.name} has no example`);
+      target = target.replace(`{${parameter.name}}`, encodeURIComponent(String(value)));
+    } else if (parameter.in === 'query' && value !== undefined) query.set(parameter.name, String(value));
+  }
+  return query.size > 0 ? `${target}?${query}` : target;
+}

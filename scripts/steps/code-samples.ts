@@ -173,7 +173,7 @@ function tsLiteral(value: Json, indent = '', used = indent.length): string {
   return `${open}\n${entries.map((entry) => `${inner}${entry},`).join('\n')}\n${indent}${close}`;
 }
 
-const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+export const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 function scalarText(value: Json): string {
   return typeof value === 'string' ? value : JSON.stringify(value);

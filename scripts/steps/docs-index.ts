@@ -23,11 +23,11 @@ export interface IndexEntry {
   changes?: ApiChangelogEntry[];
 }
 
-const escapeHtml = (text: string) =>
+export const escapeHtml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Escapes, then shows `code` spans as <code>. */
-const inlineMarkdown = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+export const inlineMarkdown = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -77,6 +77,15 @@ function changesHtml(changes: ApiChangelogEntry[] | undefined): string {
       <section class="changes"><h3>Changes</h3>${releases.join('')}</section>`;
 }
 
+/** The look the site's own pages share (the index, the sandbox guide); Redoc pages bring their own. */
+export const SITE_STYLE = `    :root { color-scheme: light; --fg: #1d2430; --muted: #5a6473; --line: #d9dee5; --accent: #1f5fbf; }
+    body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: #f6f7f9; }
+    main { max-width: 72rem; margin: 0 auto; padding: 2rem 1.25rem 3rem; }
+    h1 { margin: 0 0 .25rem; font-size: 1.75rem; }
+    .intro { margin: 0 0 1.5rem; color: var(--muted); }
+    a { color: var(--accent); }
+    code { font: .85em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #eef1f5; padding: 0 .25em; border-radius: 3px; }`;
+
 export function indexHtml(entries: IndexEntry[]): string {
   const cards = entries.map((entry) => {
     const counts = [plural(entry.operations, 'operation'), entry.webhooks ? plural(entry.webhooks, 'webhook') : '', entry.callbacks ? plural(entry.callbacks, 'callback') : '']
@@ -103,20 +112,14 @@ export function indexHtml(entries: IndexEntry[]): string {
   <title>Partner API reference</title>
   <link rel="icon" href="./favicon.ico" sizes="32x32">
   <style>
-    :root { color-scheme: light; --fg: #1d2430; --muted: #5a6473; --line: #d9dee5; --accent: #1f5fbf; }
-    body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: #f6f7f9; }
-    main { max-width: 72rem; margin: 0 auto; padding: 2rem 1.25rem 3rem; }
-    h1 { margin: 0 0 .25rem; font-size: 1.75rem; }
-    .intro { margin: 0 0 1.5rem; color: var(--muted); }
+${SITE_STYLE}
     ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 1rem; grid-template-columns: repeat(auto-fill, minmax(21rem, 1fr)); }
     .api { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; display: flex; flex-direction: column; }
     h2 { margin: 0 0 .5rem; font-size: 1.15rem; line-height: 1.3; }
-    a { color: var(--accent); }
     .purpose { margin: 0 0 .75rem; }
     dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .75rem; margin: 0 0 1rem; font-size: .9rem; }
     dt { color: var(--muted); }
     dd { margin: 0; }
-    code { font: .85em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #eef1f5; padding: 0 .25em; border-radius: 3px; }
     .links { margin: auto 0 0; display: flex; gap: 1rem; flex-wrap: wrap; }
     .links a { font-weight: 600; }
     .changes { margin: 0 0 1rem; font-size: .9rem; }
@@ -131,7 +134,7 @@ export function indexHtml(entries: IndexEntry[]): string {
 <body>
 <main>
   <h1>Partner API reference</h1>
-  <p class="intro">${plural(entries.length, 'partner API')}, each described by a hand-written OpenAPI 3.1 contract. Every page lists the operations, webhooks and callbacks with their examples and curl and TypeScript samples; the download is the bundled spec.</p>
+  <p class="intro">${plural(entries.length, 'partner API')}, each described by a hand-written OpenAPI 3.1 contract. Every page lists the operations, webhooks and callbacks with their examples and curl and TypeScript samples; the download is the bundled spec. To try them without vendor credentials, run the sandbox: <a class="guide" href="./sandbox/index.html">Sandbox guide</a>.</p>
   <ul>
 ${cards.join('\n')}
   </ul>

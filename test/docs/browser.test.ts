@@ -212,6 +212,22 @@ describe.skipIf(!hasBrowser)('reference site in Chromium', () => {
     await page.close();
   });
 
+  it('sandbox guide: linked from the index, a section per API, nothing a reader cannot use', async () => {
+    const index = await open('/');
+    await index.click('a.guide');
+    await index.locator('h1', { hasText: 'Sandbox guide' }).waitFor();
+    expect(new URL(index.url()).pathname).toBe('/sandbox/index.html');
+    for (const api of apis) await expect(index.locator(`section#${api.id} h2`).innerText()).resolves.toContain(api.id);
+    const text = await index.locator('main').innerText();
+    expect(readerProblems('sandbox guide', text)).toEqual([]);
+    expect(await index.evaluate(() => document.querySelector('link[rel="icon"]')?.getAttribute('href'))).toBe('../favicon.ico');
+    // Every link of the guide lands on a page of the site.
+    const links = await index.$$eval('a[href]:not([href^="#"])', (anchors) => anchors.map((anchor) => (anchor as HTMLAnchorElement).href));
+    for (const link of links) expect((await fetch(link)).status, link).toBe(200);
+    await index.screenshot({ path: join(shots, 'docs-sandbox-guide.png'), fullPage: true });
+    await index.close();
+  });
+
   it('has no page errors and no request to another origin', () => {
     expect(pageErrors).toEqual([]);
     expect(outside).toEqual([]);

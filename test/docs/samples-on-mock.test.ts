@@ -3,7 +3,7 @@
 // and every named request example, sent with the parameter examples, is accepted too.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadApis } from '../../scripts/lib/apis.ts';
-import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { exampleRequestTarget, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
 import { authKindOf } from '../../scripts/steps/client.ts';
 import type { OperationSample } from '../../scripts/steps/code-samples.ts';
 import { bundledSpec } from '../support/contract.ts';
@@ -27,22 +27,6 @@ const freshAuth = (kind: 'bearer' | 'basic') =>
   kind === 'bearer' ? { token: `samples-${process.pid}-${++tenantCount}` } : { username: `samples-${process.pid}-${++tenantCount}`, password: 'secret' };
 const authHeader = (auth: Obj) =>
   'token' in auth ? `Bearer ${auth.token}` : `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-
-/** The parameter examples of an operation: the path filled in and the query of the required parameters. */
-function requestTarget(spec: Obj, path: string, item: Obj, operation: Obj): string {
-  const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((parameter) => resolveLocalRef(spec, parameter).value);
-  const exampleOf = (parameter: Obj) => parameter.example ?? parameter.schema?.example ?? parameter.schema?.examples?.[0] ?? parameter.schema?.default;
-  let target = path;
-  const query = new URLSearchParams();
-  for (const parameter of parameters) {
-    const value = exampleOf(parameter);
-    if (parameter.in === 'path') {
-      expect(value, `${path}: path parameter ${parameter.name} has no example`).toBeDefined();
-      target = target.replace(`{${parameter.name}}`, encodeURIComponent(String(value)));
-    } else if (parameter.in === 'query' && value !== undefined) query.set(parameter.name, String(value));
-  }
-  return query.size > 0 ? `${target}?${query}` : target;
-}
 
 describe.each(ids)('%s: what the reference page shows, on the mock', (id) => {
   const spec = bundledSpec(id) as Obj;
@@ -95,7 +79,7 @@ const requestExamples = ids.flatMap((id) => {
         label: `${id} ${method.toUpperCase()} ${path} example ${name}`,
         id,
         method,
-        target: requestTarget(spec, path, item, operation),
+        target: exampleRequestTarget(spec, path, method),
         value: resolveLocalRef(spec, example).value.value as unknown,
       }));
     }),
