@@ -4,49 +4,36 @@
 // 2 on a usage error.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { generatedDir, loadApis, projectRoot, selectApis } from './lib/apis.ts';
+import { generatedDir, projectRoot } from './lib/apis.ts';
+import { commandLine } from './lib/command-line.ts';
 import { formatResults, receiverCases, runCases, sendsBearer } from './lib/conformance/receiver-check.ts';
 import { listWebhooks, type OpenApiBundle } from '../mocks/sandbox/webhook-payloads.ts';
 
 const usage = 'usage: npm run check-receiver -- <api-id> <receiver-url> [--secret <s>] [--token <t>] [--timeout <seconds>]';
 
-function fail(message: string): never {
-  console.error(`check-receiver: ${message}\n${usage}`);
-  process.exit(2);
-}
-
 async function main() {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: { secret: { type: 'string' }, token: { type: 'string' }, timeout: { type: 'string', default: '10' } },
-    });
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const args = commandLine('check-receiver', usage, {
+    secret: { type: 'string' },
+    token: { type: 'string' },
+    timeout: { type: 'string', default: '10' },
+  });
+  const { values, positionals } = args;
+  // Declared with its type, so TypeScript narrows after a call as it does for a function that never returns.
+  const fail: (message: string) => never = args.fail;
   if (positionals.length !== 2) fail('give an API id and the receiver URL');
   const [id, url] = positionals as [string, string];
-  let api;
-  try {
-    [api] = selectApis(loadApis(), [id]);
-  } catch (error) {
-    fail((error as Error).message);
-  }
+  const api = args.api(id);
   if (!/^https?:\/\//.test(url)) fail(`${url} is not an http(s) URL`);
-  const timeoutSeconds = Number(values.timeout);
-  if (!(timeoutSeconds > 0)) fail(`--timeout ${values.timeout} is not a positive number of seconds`);
+  const timeoutSeconds = args.seconds('timeout', values.timeout);
 
   let spec: OpenApiBundle;
   try {
-    spec = JSON.parse(readFileSync(join(generatedDir(projectRoot, api!.id), 'openapi.json'), 'utf8'));
+    spec = JSON.parse(readFileSync(join(generatedDir(projectRoot, api.id), 'openapi.json'), 'utf8'));
   } catch (error) {
-    fail(`cannot read generated/${api!.id}/openapi.json (${(error as Error).message}); run npm run generate`);
+    fail(`cannot read generated/${api.id}/openapi.json (${(error as Error).message}); run npm run generate`);
   }
   const webhooks = listWebhooks(spec);
-  if (webhooks.length === 0) fail(`${api!.id} has no webhooks (its bundle has no top-level "webhooks")`);
+  if (webhooks.length === 0) fail(`${api.id} has no webhooks (its bundle has no top-level "webhooks")`);
 
   let cases;
   try {
@@ -55,13 +42,13 @@ async function main() {
     fail((error as Error).message);
   }
   const notes: string[] = [];
-  if (values.secret && !webhooks.some((webhook) => webhook.signature)) notes.push(`${api!.id} does not sign its webhooks; --secret is not used`);
-  if (values.token !== undefined && !webhooks.some((webhook) => sendsBearer(spec, webhook))) notes.push(`${api!.id} sends no bearer token with its webhooks; --token is not used`);
+  if (values.secret && !webhooks.some((webhook) => webhook.signature)) notes.push(`${api.id} does not sign its webhooks; --secret is not used`);
+  if (values.token !== undefined && !webhooks.some((webhook) => sendsBearer(spec, webhook))) notes.push(`${api.id} sends no bearer token with its webhooks; --token is not used`);
   if (values.token === undefined && webhooks.some((webhook) => sendsBearer(spec, webhook))) {
-    notes.push(`${api!.id} may send Authorization: Bearer <token> with its webhooks; pass --token to send it and check that a wrong one is refused`);
+    notes.push(`${api.id} may send Authorization: Bearer <token> with its webhooks; pass --token to send it and check that a wrong one is refused`);
   }
 
-  console.log(`check-receiver ${api!.id} -> ${url}: ${webhooks.length} webhook${webhooks.length === 1 ? '' : 's'}, ${cases.length} cases`);
+  console.log(`check-receiver ${api.id} -> ${url}: ${webhooks.length} webhook${webhooks.length === 1 ? '' : 's'}, ${cases.length} cases`);
   for (const note of notes) console.log(`note: ${note}`);
   console.log('');
   const results = await runCases(url, cases, timeoutSeconds * 1000);

@@ -4,43 +4,27 @@
 // every contract violation is printed as it happens. Ctrl-C (or SIGTERM) prints the summary per operation.
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
-import { generatedDir, loadApis, projectRoot, selectApis } from './lib/apis.ts';
+import { generatedDir, projectRoot } from './lib/apis.ts';
+import { commandLine } from './lib/command-line.ts';
 import { createValidatingProxy, formatSummary } from './lib/conformance/proxy.ts';
 import { join, relative } from 'node:path';
 
 const DEFAULT_PORT = 4020;
 const usage = 'usage: npm run proxy -- <api-id> --upstream <origin> [--port <n>] [--host <h>] [--timeout <seconds>] [--quiet]';
 
-function fail(message: string): never {
-  console.error(`proxy: ${message}\n${usage}`);
-  process.exit(2);
-}
-
 async function main() {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        upstream: { type: 'string' },
-        port: { type: 'string' },
-        host: { type: 'string', default: '127.0.0.1' },
-        timeout: { type: 'string', default: '30' },
-        quiet: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const args = commandLine('proxy', usage, {
+    upstream: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    timeout: { type: 'string', default: '30' },
+    quiet: { type: 'boolean', default: false },
+  });
+  const { values, positionals } = args;
+  // Declared with its type, so TypeScript narrows after a call as it does for a function that never returns.
+  const fail: (message: string) => never = args.fail;
   if (positionals.length !== 1) fail('give exactly one API id');
-  let api;
-  try {
-    [api] = selectApis(loadApis(), positionals);
-  } catch (error) {
-    fail((error as Error).message);
-  }
+  const api = args.api(positionals[0]!);
   if (!values.upstream) fail('--upstream <origin> is required (the vendor, e.g. https://uat-api.redex.eco)');
   let upstream: URL;
   try {
@@ -51,10 +35,9 @@ async function main() {
   if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') fail(`--upstream must be http(s), got ${upstream.protocol}`);
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port ${values.port} is not a port number`);
-  const timeoutSeconds = Number(values.timeout);
-  if (!(timeoutSeconds > 0)) fail(`--timeout ${values.timeout} is not a positive number of seconds`);
+  const timeoutSeconds = args.seconds('timeout', values.timeout);
 
-  const specPath = join(generatedDir(projectRoot, api!.id), 'openapi.json');
+  const specPath = join(generatedDir(projectRoot, api.id), 'openapi.json');
   if (!existsSync(specPath)) fail(`${relative(projectRoot, specPath)} is missing; run npm run generate`);
 
   const { server, stats } = await createValidatingProxy({
@@ -72,7 +55,7 @@ async function main() {
   server.listen(port, values.host, () => {
     const { port: bound } = server.address() as AddressInfo;
     const host = values.host.includes(':') ? `[${values.host}]` : values.host;
-    console.log(`proxy ${api!.id}: http://${host}:${bound} -> ${upstream.origin}${upstream.pathname.replace(/\/$/, '')} (validating against ${relative(projectRoot, specPath)})`);
+    console.log(`proxy ${api.id}: http://${host}:${bound} -> ${upstream.origin}${upstream.pathname.replace(/\/$/, '')} (validating against ${relative(projectRoot, specPath)})`);
   });
 
   let stopping = false;

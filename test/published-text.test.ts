@@ -1,18 +1,17 @@
 // What the reference site publishes from each spec: every body carries an explicit, realistic example (nothing
 // for Redoc to make up, no type names as values), every source it cites is one a reader can open, and the
 // metadata agrees with package.json. The printed placeholders of a document stay contract fixtures only.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadApis, projectRoot } from '../scripts/lib/apis.ts';
 import { bundledSpec } from './support/contract.ts';
 import { bodiesWithoutExample, placeholdersIn } from './support/example-audit.ts';
-import { fileNamesOutsideRepository } from './support/published-sources.ts';
+import { fileNamesOutsideRepository, trackedFiles } from './support/published-sources.ts';
 
 const apis = loadApis();
 const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
-const trackedFiles = execFileSync('git', ['ls-files'], { cwd: projectRoot, encoding: 'utf8' }).split('\n').filter(Boolean);
+const tracked = trackedFiles();
 
 /** Every string in the bundle that a reader sees as prose: descriptions, summaries, titles. */
 function proseOf(node: unknown, out: string[] = []): string[] {
@@ -41,7 +40,7 @@ describe.each(apis.map((api) => [api.id, api] as const))('%s as published', (id,
   it('names no file outside the repository, in the spec or in the notes shown as "About this contract"', () => {
     const notes = readFileSync(join(projectRoot, api.specDir, 'NOTES.md'), 'utf8');
     const texts = [...proseOf(spec).map((text) => ['the spec', text] as const), ['NOTES.md', notes] as const];
-    const outside = texts.flatMap(([where, text]) => fileNamesOutsideRepository(text, trackedFiles).map((name) => `${where}: ${name}`));
+    const outside = texts.flatMap(([where, text]) => fileNamesOutsideRepository(text, tracked).map((name) => `${where}: ${name}`));
     expect(outside).toEqual([]);
   });
 
@@ -86,7 +85,7 @@ describe('the audits themselves', () => {
   });
 
   it('finds a file name that is not in the repository, and accepts one that is', () => {
-    expect(fileNamesOutsideRepository('see FACTS.md and `shared/sources/x.txt`, and specs/redex/NOTES.md', trackedFiles)).toEqual([
+    expect(fileNamesOutsideRepository('see FACTS.md and `shared/sources/x.txt`, and specs/redex/NOTES.md', tracked)).toEqual([
       'FACTS.md',
       'shared/sources/x.txt',
     ]);

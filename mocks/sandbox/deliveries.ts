@@ -3,7 +3,7 @@
 // sign -> send -> log -> retry. Which webhook goes to which subscriber field is `deliveries` in sandbox.yaml.
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import { pointerTokens, valueAt } from '../../scripts/lib/openapi-json.ts';
+import { pointerTokens, pointerValues, valueAt } from '../../scripts/lib/openapi-json.ts';
 import { signatureHeaders } from './signing.ts';
 import type { SandboxState } from './state.ts';
 import { examplePayload, listWebhooks, mergePayload, validatePayload, type PayloadProblem, type Webhook } from './webhook-payloads.ts';
@@ -80,15 +80,6 @@ const isLoopback = (host: string) => {
   return bare === 'localhost' || bare.endsWith('.localhost') || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
 };
 
-/** Values at a JSON pointer where a `*` token steps into every array item (HanChuESS event types under data). */
-function payloadValues(payload: unknown, pointer: string): unknown[] {
-  let nodes: unknown[] = [payload];
-  for (const token of pointerTokens(pointer)) {
-    nodes = nodes.flatMap((node) => (token === '*' ? (Array.isArray(node) ? node : []) : node && typeof node === 'object' ? [(node as Json)[token]] : []));
-  }
-  return nodes.filter((value) => value !== undefined);
-}
-
 function substitute(template: unknown, values: Record<string, unknown>): unknown {
   if (typeof template === 'string' && template.startsWith('$') && template.slice(1) in values) return structuredClone(values[template.slice(1)]);
   if (Array.isArray(template)) return template.map((entry) => substitute(entry, values));
@@ -133,7 +124,7 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     const declaration = declarations[webhookName]!;
     // What the payload offers per match field, computed once rather than per subscriber.
     const conditions = Object.entries(declaration.match ?? {}).map(([field, wanted]) =>
-      typeof wanted === 'string' && wanted.startsWith('/') ? { field, offered: new Set(payloadValues(payload, wanted).map(String)) } : { field, literal: wanted },
+      typeof wanted === 'string' && wanted.startsWith('/') ? { field, offered: new Set(pointerValues(payload, wanted).map(String)) } : { field, literal: wanted },
     );
     const urlFields = Array.isArray(declaration.url) ? declaration.url : [declaration.url];
     const accepts = (subscriber: Json, target: Json) =>

@@ -2,7 +2,7 @@
 // HTTP status and the reason written where the declaration points. An operation that documents the status lends
 // its own example instead, so the body validates against what the spec says for that operation and status.
 import { STATUS_CODES } from 'node:http';
-import { pointerTokens, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { firstExampleOf, pointerTokens, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
 import type { ErrorEnvelopeDeclaration } from './declaration.ts';
 
 /** One reason for rejecting a request: the field (`query.ItemsPerPage`, `body.oem`) and what is wrong with it. */
@@ -26,20 +26,12 @@ type Spec = Record<string, any>;
 
 const PROBLEM_FALLBACK: ErrorEnvelopeDeclaration = { template: '', status: '/status', title: '/title', message: '/detail' };
 
-function firstExample(spec: Spec, media: any): unknown {
-  if (!media) return undefined;
-  if (media.example !== undefined) return media.example;
-  const first = Object.values(media.examples ?? {})[0];
-  if (first === undefined) return undefined;
-  return resolveLocalRef(spec, first).value?.value;
-}
-
 function pickMedia(spec: Spec, response: unknown, preferred?: string): { contentType: string; example: unknown } | undefined {
   if (!response) return undefined;
   const content = resolveLocalRef(spec, response).value?.content ?? {};
   const contentType = preferred && content[preferred] ? preferred : Object.keys(content).find((type) => /json/i.test(type));
   if (!contentType) return undefined;
-  const example = firstExample(spec, content[contentType]);
+  const example = firstExampleOf(spec, content[contentType]);
   return example && typeof example === 'object' && !Array.isArray(example) ? { contentType, example } : undefined;
 }
 

@@ -2,7 +2,7 @@
 // `operations` of specs/<id>/sandbox.yaml, never from code per API. Answers are built from the request and the
 // stored items, shaped like the operation's documented success example where the vendor wraps its data.
 import { randomUUID } from 'node:crypto';
-import { pointerTokens, resolveLocalRef, valueAt } from '../../scripts/lib/openapi-json.ts';
+import { firstExampleOf, pointerTokens, resolveLocalRef, valueAt } from '../../scripts/lib/openapi-json.ts';
 import type { Reason } from './errors.ts';
 import type { Route } from './router.ts';
 import { SandboxStore, type StoredItem, type TenantState } from './store.ts';
@@ -122,10 +122,7 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
     const { operation } = operationsById.get(operationId)!;
     const [status, rawResponse] = Object.entries<any>(operation.responses ?? {}).find(([code]) => /^2\d\d$/.test(code)) ?? ['200', undefined];
     const response = rawResponse ? resolveLocalRef(spec, rawResponse).value : undefined;
-    const media: any = Object.values(response?.content ?? {})[0];
-    let example: unknown = media?.example;
-    if (example === undefined && media?.examples) example = resolveLocalRef(spec, Object.values(media.examples)[0]).value?.value;
-    return { status: Number(status), example };
+    return { status: Number(status), example: firstExampleOf(spec, Object.values<any>(response?.content ?? {})[0]) };
   }
 
   /** Parents that exist even without items (a seeded device application), per collection. */

@@ -3,10 +3,9 @@
 // builds a wrong body is caught where it happens (logged and put in a header, not hidden).
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { OPENAPI_ANNOTATIONS, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { escapePointerToken, OPENAPI_ANNOTATIONS, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
 import type { Route } from './router.ts';
 
-const escapePointer = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
 const BUNDLE_ID = 'bundle';
 const ajvs = new WeakMap<object, Ajv2020>();
 
@@ -36,10 +35,10 @@ export function createResponseValidator(spec: Record<string, any>) {
       const code = String(status) in responses ? String(status) : `${String(status)[0]}XX` in responses ? `${String(status)[0]}XX` : undefined;
       const resolved = code ? resolveLocalRef(spec, responses[code]) : undefined;
       const response = resolved?.value;
-      const base = resolved?.pointer ?? `#/paths/${escapePointer(route.path)}/${route.method.toLowerCase()}/responses/${code}`;
+      const base = resolved?.pointer ?? `#/paths/${escapePointerToken(route.path)}/${route.method.toLowerCase()}/responses/${code}`;
       const mediaType = Object.keys(response?.content ?? {}).find((type) => /json/i.test(type));
       const hasSchema = Boolean(response?.content?.[mediaType ?? '']?.schema);
-      compiled.set(key, hasSchema ? bundleValidator(spec, `${base}/content/${escapePointer(mediaType!)}/schema`) : null);
+      compiled.set(key, hasSchema ? bundleValidator(spec, `${base}/content/${escapePointerToken(mediaType!)}/schema`) : null);
     }
     return compiled.get(key)!;
   }

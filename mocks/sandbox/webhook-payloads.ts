@@ -2,7 +2,7 @@
 // schema-valid payload to send, and a payload that breaks the schema. Works from the bundle alone, so an API
 // with webhooks needs no code here. Validation is Ajv 2020 over the whole bundle, as the contract tests do.
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { escapePointerToken, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
 import { readSignature, type SignatureDeclaration } from './signing.ts';
 import { bundleValidator } from './validate.ts';
 
@@ -52,7 +52,6 @@ export interface BreakingPayload {
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-const escapePointer = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
 const clone = <T>(value: T): T => structuredClone(value);
 
 /** Every webhook operation of the bundle with an application/json body, in spec order. */
@@ -61,7 +60,7 @@ export function listWebhooks(spec: OpenApiBundle): Webhook[] {
   for (const [name, itemOrRef] of Object.entries((spec.webhooks ?? {}) as Record<string, unknown>)) {
     const resolvedItem = resolveLocalRef(spec, itemOrRef);
     const item = resolvedItem.value as Json;
-    const itemPointer = resolvedItem.pointer ?? `#/webhooks/${escapePointer(name)}`;
+    const itemPointer = resolvedItem.pointer ?? `#/webhooks/${escapePointerToken(name)}`;
     for (const method of METHODS.filter((candidate) => item[candidate])) {
       const operation = item[method] as Json;
       if (!operation.requestBody) continue;
@@ -82,7 +81,7 @@ export function listWebhooks(spec: OpenApiBundle): Webhook[] {
         method,
         ...(typeof operation.operationId === 'string' ? { operationId: operation.operationId } : {}),
         operation,
-        schemaPointer: `${bodyPointer}/content/${escapePointer('application/json')}/schema`,
+        schemaPointer: `${bodyPointer}/content/${escapePointerToken('application/json')}/schema`,
         schema: media.schema,
         examples,
         ...(signature ? { signature } : {}),

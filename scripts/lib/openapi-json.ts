@@ -14,9 +14,35 @@ export function pointerTokens(pointer: string): string[] {
     .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+/** One JSON pointer token, escaped: `application/json` -> `application~1json`. */
+export const escapePointerToken = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
+
 /** The value a JSON pointer names, or undefined when any step is missing. */
 export function valueAt(document: unknown, pointer: string): unknown {
   return pointerTokens(pointer).reduce<any>((node, token) => (node === null || node === undefined ? undefined : node[token]), document);
+}
+
+/** The values at a JSON pointer where a `*` token steps into every array item (`/data/*` + `/type`). */
+export function pointerValues(document: unknown, pointer: string): unknown[] {
+  let nodes: unknown[] = [document];
+  for (const token of pointerTokens(pointer)) {
+    nodes = nodes.flatMap((node) => (token === '*' ? (Array.isArray(node) ? node : []) : node && typeof node === 'object' ? [(node as Record<string, unknown>)[token]] : []));
+  }
+  return nodes.filter((value) => value !== undefined);
+}
+
+/**
+ * The first example of a media type, parameter or header object: its `example`, else the first entry of its
+ * `examples` map that holds a `value` (entries may be `$ref`s; an `externalValue` has nothing to give).
+ */
+export function firstExampleOf(document: unknown, holder: { example?: unknown; examples?: Record<string, unknown> } | undefined): any {
+  if (!holder) return undefined;
+  if (holder.example !== undefined) return holder.example;
+  for (const entry of Object.values(holder.examples ?? {})) {
+    const resolved = resolveLocalRef(document, entry).value;
+    if (resolved && typeof resolved === 'object' && 'value' in resolved) return resolved.value;
+  }
+  return undefined;
 }
 
 /** Follows local `$ref`s (`#/...`) until a node without one; throws on a non-local, dangling or looping ref. */
@@ -62,22 +88,3 @@ export function parameterNamesOf(spec: unknown): Map<string, string> {
   return names;
 }
 
-/**
- * An operation's path filled in with its parameter examples, plus a query of the query parameters that have one:
- * the request a reader copies from the reference page. Throws when a path parameter has no example.
- */
-export function exampleRequestTarget(spec: any, path: string, method: string): string {
-  const item = spec.paths?.[path] ?? {};
-  const parameters = [...(item.parameters ?? []), ...(item[method]?.parameters ?? [])].map((parameter) => resolveLocalRef(spec, parameter).value);
-  const exampleOf = (parameter: any) => parameter.example ?? parameter.schema?.example ?? parameter.schema?.examples?.[0] ?? parameter.schema?.default;
-  let target = path;
-  const query = new URLSearchParams();
-  for (const parameter of parameters) {
-    const value = exampleOf(parameter);
-    if (parameter.in === 'path') {
-      if (value === undefined) throw new Error(`${method.toUpperCase()} ${path}: path parameter ${parameter.name} has no example`);
-      target = target.replace(`{${parameter.name}}`, encodeURIComponent(String(value)));
-    } else if (parameter.in === 'query' && value !== undefined) query.set(parameter.name, String(value));
-  }
-  return query.size > 0 ? `${target}?${query}` : target;
-}

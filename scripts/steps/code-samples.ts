@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
-import { resolveLocalRef } from '../lib/openapi-json.ts';
+import { firstExampleOf, resolveLocalRef } from '../lib/openapi-json.ts';
 import type { Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
 import { authKindOf } from './client.ts';
@@ -31,15 +31,6 @@ export const codeSamplesPath = (outRoot: string, id: string) => join(generatedDi
 
 function resolve(spec: Obj, value: any): any {
   return resolveLocalRef(spec, value).value;
-}
-
-/** The first example in an `examples` map (Example Objects, possibly $refs). */
-function firstExample(spec: Obj, examples: Obj | undefined): Json | undefined {
-  for (const example of Object.values(examples ?? {})) {
-    const resolved = resolve(spec, example);
-    if (resolved && 'value' in resolved) return resolved.value;
-  }
-  return undefined;
 }
 
 /** An explicit example on a schema (not a default or a made-up value). */
@@ -116,9 +107,9 @@ function parameterValues(spec: Obj, pathItem: Obj, operation: Obj): ParamValue[]
   for (const param of merged.values()) {
     if (param.in === 'header' && IGNORED_HEADERS.has(String(param.name).toLowerCase())) continue;
     const mediaExample = param.content
-      ? Object.values(param.content as Obj).map((media: any) => media.example ?? firstExample(spec, media.examples))[0]
+      ? Object.values(param.content as Obj).map((media: any) => firstExampleOf(spec, media))[0]
       : undefined;
-    const explicit = param.example ?? firstExample(spec, param.examples) ?? mediaExample ?? schemaExample(spec, param.schema);
+    const explicit = firstExampleOf(spec, param) ?? mediaExample ?? schemaExample(spec, param.schema);
     if (explicit === undefined && !param.required && param.in !== 'path') continue;
     values.push({
       name: param.name,
@@ -143,7 +134,7 @@ function requestBodyValue(spec: Obj, operation: Obj): BodyValue | undefined {
   if (types.length === 0) return undefined;
   const mediaType = types.find((type) => /[/+]json\b/.test(type)) ?? types[0]!;
   const media = content[mediaType] ?? {};
-  const explicit = media.example ?? firstExample(spec, media.examples) ?? schemaExample(spec, media.schema);
+  const explicit = firstExampleOf(spec, media) ?? schemaExample(spec, media.schema);
   if (explicit === undefined && !body.required) return undefined;
   return { mediaType, value: explicit ?? valueFromSchema(spec, media.schema) };
 }
@@ -200,13 +191,24 @@ function serverUrl(spec: Obj): string {
   return String(server.url).replace(/\{([^}]+)\}/g, (_: string, name: string) => server.variables?.[name]?.default ?? name);
 }
 
-function curlSample(spec: Obj, method: string, path: string, operation: Obj, authKind: 'bearer' | 'basic', params: ParamValue[], body: BodyValue | undefined): string {
+/** The path with its parameter values filled in, and the query: what follows the server URL. */
+function target(path: string, params: ParamValue[]): string {
   const pathText = path.replace(/\{([^}]+)\}/g, (whole, name: string) => {
     const param = params.find((candidate) => candidate.in === 'path' && candidate.name === name);
     return param ? encodeURIComponent(scalarText(param.value)) : whole;
   });
   const query = new URLSearchParams(params.filter((param) => param.in === 'query').flatMap(queryPairs)).toString();
-  const url = `${serverUrl(spec).replace(/\/+$/, '')}${pathText}${query ? `?${query}` : ''}`;
+  return `${pathText}${query ? `?${query}` : ''}`;
+}
+
+/** The request target the page's samples of an operation use (its parameter examples), below the server URL. */
+export function exampleRequestTarget(spec: Obj, path: string, method: string): string {
+  const pathItem = resolve(spec, spec.paths?.[path]) ?? {};
+  return target(path, parameterValues(spec, pathItem, pathItem[method] ?? {}));
+}
+
+function curlSample(spec: Obj, method: string, path: string, operation: Obj, authKind: 'bearer' | 'basic', params: ParamValue[], body: BodyValue | undefined): string {
+  const url = `${serverUrl(spec).replace(/\/+$/, '')}${target(path, params)}`;
   const lines = [`curl ${method === 'get' ? '' : `-X ${method.toUpperCase()} `}${shellQuote(url)}`];
   // An operation with `security: []` is public; otherwise the API's one scheme (client.ts checks it is one).
   const secured = !Array.isArray(operation.security) || operation.security.length > 0;

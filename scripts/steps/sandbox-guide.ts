@@ -11,11 +11,11 @@ import { loadDeclaration } from '../../mocks/sandbox/declaration.ts';
 import { readSignature } from '../../mocks/sandbox/signing.ts';
 import { listWebhooks } from '../../mocks/sandbox/webhook-payloads.ts';
 import type { ApiEntry } from '../lib/apis.ts';
-import { basePathsOf, exampleRequestTarget, resolveLocalRef, valueAt } from '../lib/openapi-json.ts';
+import { basePathsOf, firstExampleOf, pointerValues, resolveLocalRef, valueAt } from '../lib/openapi-json.ts';
 import type { Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
 import { authKindOf } from './client.ts';
-import { codeSamplesPath, METHODS, shellQuote, type OperationSample } from './code-samples.ts';
+import { codeSamplesPath, exampleRequestTarget, METHODS, shellQuote, type OperationSample } from './code-samples.ts';
 import { docsDir } from './docs.ts';
 import { escapeHtml, inlineMarkdown, SITE_STYLE } from './docs-index.ts';
 
@@ -54,10 +54,7 @@ function operationsById(spec: Obj): Map<string, { method: string; path: string; 
 /** The first example of an operation's first 2xx answer. */
 function successExample(spec: Obj, operation: Obj): unknown {
   const status = Object.keys(operation.responses ?? {}).find((code) => /^2/.test(code));
-  const media = status ? resolveLocalRef(spec, operation.responses[status]).value?.content?.['application/json'] : undefined;
-  if (media?.example !== undefined) return media.example;
-  const first = Object.values<Obj>(media?.examples ?? {})[0];
-  return first ? resolveLocalRef(spec, first).value?.value : undefined;
+  return firstExampleOf(spec, status ? resolveLocalRef(spec, operation.responses[status]).value?.content?.['application/json'] : undefined);
 }
 
 /** A copy of a value with every http(s) URL in it replaced: the request example, pointed at a local receiver. */
@@ -70,15 +67,6 @@ function withUrls(value: unknown, url: string): unknown {
 
 const curlLines = (lines: string[]) => lines.join(' \\\n  ');
 
-/** The values at a pointer of a payload; a `*` token steps into every item of an array (as in `/data/<*>/type`). */
-function valuesAt(value: unknown, pointer: string): unknown[] {
-  const [token, ...rest] = pointer.split('/').slice(1);
-  if (token === undefined) return [value];
-  if (token === '*') return Array.isArray(value) ? value.flatMap((item) => valuesAt(item, `/${rest.join('/')}`.replace(/^\/$/, ''))) : [];
-  const next = value && typeof value === 'object' ? (value as Obj)[token.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
-  return next === undefined ? [] : rest.length ? valuesAt(next, `/${rest.join('/')}`) : [next];
-}
-
 /**
  * The subscription widened so every example of every webhook reaches it: each list-valued filter the deliveries
  * declare as a pointer into the payload lists every value those examples carry there, and a filter declared as a
@@ -90,7 +78,7 @@ function catchingEverything(subscription: unknown, deliveries: Obj, examplesOf: 
     const holders: Obj[] = declaration.targets ? ((copy[declaration.targets] ?? []) as Obj[]) : [copy];
     for (const [field, filter] of Object.entries<unknown>(declaration.match ?? {})) {
       const isPointer = typeof filter === 'string' && filter.startsWith('/');
-      const wanted = isPointer ? examplesOf(webhook).flatMap((payload) => valuesAt(payload, filter)) : [];
+      const wanted = isPointer ? examplesOf(webhook).flatMap((payload) => pointerValues(payload, filter)) : [];
       for (const holder of holders) {
         if (!isPointer && field in holder) holder[field] = filter;
         else if (Array.isArray(holder[field])) holder[field] = [...new Set([...holder[field], ...wanted])];
@@ -100,7 +88,7 @@ function catchingEverything(subscription: unknown, deliveries: Obj, examplesOf: 
   return copy;
 }
 
-export function sandboxSection(api: ApiEntry, spec: Obj, declaration: Obj, samples: OperationSample[]): Section {
+function sandboxSection(api: ApiEntry, spec: Obj, declaration: Obj, samples: OperationSample[]): Section {
   const kind = authKindOf(spec as never, api.id);
   const origin = `http://${HOST}:${api.port}`;
   const baseUrl = origin + (basePathsOf(spec).at(-1) ?? '');
@@ -133,8 +121,7 @@ export function sandboxSection(api: ApiEntry, spec: Obj, declaration: Obj, sampl
   let subscribe: Section['subscribe'];
   const write = writer && operations.get(writer[0]);
   if (write) {
-    const media = resolveLocalRef(spec, write.operation.requestBody).value?.content?.['application/json'];
-    const example = media?.example ?? resolveLocalRef(spec, Object.values<Obj>(media?.examples ?? {})[0]).value?.value;
+    const example = firstExampleOf(spec, resolveLocalRef(spec, write.operation.requestBody).value?.content?.['application/json']);
     const target = exampleRequestTarget(spec, write.path, write.method);
     const webhookExamples = new Map(listWebhooks(spec as never).map((webhook) => [webhook.name, webhook.examples.map((example) => example.value)]));
     const body = catchingEverything(withUrls(example, GUIDE_RECEIVER), deliveries, (name) => webhookExamples.get(name) ?? []);

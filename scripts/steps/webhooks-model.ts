@@ -1,7 +1,7 @@
 // What a bundled spec says about its webhooks, read from its top-level `webhooks` map: one receiver per webhook
 // operation with a JSON request body. Shared by the validators step (Ajv standalone code) and the webhooks step
 // (typed parse functions), so neither names an API.
-import { resolveLocalRef } from '../lib/openapi-json.ts';
+import { escapePointerToken, resolveLocalRef } from '../lib/openapi-json.ts';
 import { StepError } from '../lib/steps.ts';
 
 export interface WebhookSignature {
@@ -48,7 +48,6 @@ interface Operation {
 type Json = Record<string, unknown>;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-const escapePointer = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** Follows local `$ref`s to the object they name; returns it and the pointer it lives at. */
 function deref(spec: Json, value: unknown, pointer: string, file: string): { value: Json; pointer: string } {
@@ -112,7 +111,7 @@ export function eventTypeOf(spec: Json, schema: unknown, file: string, pointer: 
   const properties = (value.properties ?? {}) as Record<string, Json>;
   for (const [field, property] of Object.entries(properties)) {
     if (property['x-event-type'] !== true) continue;
-    const values = listedValues(spec, property, file, `${pointer}/properties/${escapePointer(field)}`);
+    const values = listedValues(spec, property, file, `${pointer}/properties/${escapePointerToken(field)}`);
     if (!values) throw new StepError(file, `${pointer}/properties/${field}: x-event-type is declared on a property without an enum or const (the list of known event types)`);
     return { objectPath, field, values };
   }
@@ -120,7 +119,7 @@ export function eventTypeOf(spec: Json, schema: unknown, file: string, pointer: 
     ...((value.allOf ?? []) as unknown[]).map((member, index): [unknown, string, string[]] => [member, `${pointer}/allOf/${index}`, objectPath]),
     ...Object.entries(properties)
       .filter(([, property]) => property['x-event-data'] !== true)
-      .map(([name, property]): [unknown, string, string[]] => [property, `${pointer}/properties/${escapePointer(name)}`, [...objectPath, name]]),
+      .map(([name, property]): [unknown, string, string[]] => [property, `${pointer}/properties/${escapePointerToken(name)}`, [...objectPath, name]]),
     ...(value.items && typeof value.items === 'object' ? [[value.items, `${pointer}/items`, [...objectPath, '[]']] as [unknown, string, string[]]] : []),
   ];
   for (const [child, childPointer, childPath] of nested) {
@@ -165,7 +164,7 @@ export function webhooksOf(spec: Json, file: string): WebhookModel[] {
   const webhooks = (spec.webhooks ?? {}) as Record<string, Json>;
   const models: WebhookModel[] = [];
   for (const [key, pathItemOrRef] of Object.entries(webhooks)) {
-    const { value: pathItem, pointer: itemPointer } = deref(spec, pathItemOrRef, `#/webhooks/${escapePointer(key)}`, file);
+    const { value: pathItem, pointer: itemPointer } = deref(spec, pathItemOrRef, `#/webhooks/${escapePointerToken(key)}`, file);
     const methods = METHODS.filter((method) => pathItem[method]);
     for (const method of methods) {
       const operation = pathItem[method] as Operation;
@@ -181,13 +180,13 @@ export function webhooksOf(spec: Json, file: string): WebhookModel[] {
         ...(operation.operationId ? { operationId: operation.operationId } : {}),
         ...(operation.summary ? { summary: operation.summary } : {}),
         name: pascalCase(key) + suffix,
-        schemaPointer: `${bodyPointer}/content/${escapePointer('application/json')}/schema`,
+        schemaPointer: `${bodyPointer}/content/${escapePointerToken('application/json')}/schema`,
         ...(() => {
           const signature = signatureOf(spec, operation, opPointer, file);
           return signature ? { signature } : {};
         })(),
         ...(() => {
-          const schemaPointer = `${bodyPointer}/content/${escapePointer('application/json')}/schema`;
+          const schemaPointer = `${bodyPointer}/content/${escapePointerToken('application/json')}/schema`;
           const eventType = eventTypeOf(spec, content['application/json']!.schema, file, schemaPointer);
           return eventType ? { eventType } : {};
         })(),

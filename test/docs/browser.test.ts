@@ -2,7 +2,6 @@
 // host would: the index links to every page, each page renders every operation (with its code samples),
 // webhook and callback, and nothing throws or leaves the page's origin; no rendered text shows a placeholder or a
 // source a reader cannot open. Screenshots go to test-results/.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { loadApis, projectRoot } from '../../scripts/lib/apis.ts';
 import { bundlePath } from '../../scripts/steps/bundle.ts';
 import { METHODS } from '../../scripts/steps/code-samples.ts';
 import { ABOUT_HEADING, docsDir } from '../../scripts/steps/docs.ts';
-import { fileNamesOutsideRepository } from '../support/published-sources.ts';
+import { fileNamesOutsideRepository, trackedFiles } from '../support/published-sources.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasBrowser = existsSync(CHROMIUM);
@@ -22,14 +21,14 @@ const inCi = process.env.CI === 'true';
 const HOW_TO_RUN = 'install it with `apt-get install -y chromium` (or run .ci/run), then `npm test`';
 const shots = join(projectRoot, 'test-results');
 const apis = loadApis();
-const trackedFiles = execFileSync('git', ['ls-files'], { cwd: projectRoot, encoding: 'utf8' }).split('\n').filter(Boolean);
+const tracked = trackedFiles();
 
 /** What a reader must not see: a type name shown as a value, Redoc's invented keys, a file they cannot open. */
 function readerProblems(where: string, text: string): string[] {
   const problems: string[] = [];
   if (/"string"(?!\s*:)/.test(text)) problems.push(`${where}: shows "string" as a value`);
   for (const key of text.match(/\b(?:property|additionalProp)\d+\b/g) ?? []) problems.push(`${where}: shows the invented key ${key}`);
-  for (const name of fileNamesOutsideRepository(text, trackedFiles)) problems.push(`${where}: names ${name}, which is not in the repository`);
+  for (const name of fileNamesOutsideRepository(text, tracked)) problems.push(`${where}: names ${name}, which is not in the repository`);
   return [...new Set(problems)];
 }
 

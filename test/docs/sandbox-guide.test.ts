@@ -16,7 +16,7 @@ const apis = loadApis();
 const receiverUrl = new URL(GUIDE_RECEIVER);
 
 /** Shell words of one command: single quotes, backslash-newline continuations, a trailing `# comment` apart. */
-export function shellWords(command: string): { words: string[]; comment?: string } {
+function shellWords(command: string): { words: string[]; comment?: string } {
   const words: string[] = [];
   let word: string | undefined;
   let comment: string | undefined;
@@ -98,7 +98,12 @@ describe('the sandbox guide, run as printed', () => {
   function localise(text: string): string {
     const receiverPort = new URL(receiver.origin).port;
     return text
-      .replace(/http:\/\/127\.0\.0\.1:(\d+)/g, (whole, port: string) => mocks.get(Number(port))?.origin ?? whole)
+      .replace(/http:\/\/127\.0\.0\.1:(\d+)/g, (_whole, port: string) => {
+        // A port with no mock of ours would reach whatever listens there (someone's npm start): fail instead.
+        const mock = mocks.get(Number(port));
+        if (!mock) throw new Error(`the guide names port ${port}, which is no API's mock port`);
+        return mock.origin;
+      })
       .replaceAll(`${receiverUrl.hostname}:${receiverUrl.port}`, `${receiverUrl.hostname}:${receiverPort}`);
   }
 

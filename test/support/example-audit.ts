@@ -2,7 +2,8 @@
 // explicit example (else Redoc makes one up from the schema), and no example value may be a placeholder, i.e.
 // a type name ("string"), Redoc's own invented values (property1, 2019-08-24T14:15:22Z) or a 0 standing for
 // "some number". The document's printed placeholders live on as contract fixtures under test/fixtures/.
-import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { escapePointerToken, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { METHODS } from '../../scripts/steps/code-samples.ts';
 
 type Obj = Record<string, any>;
 
@@ -23,8 +24,6 @@ export interface Placeholder {
   reason: string;
 }
 
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-const escape = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** Names of JSON Schema / OpenAPI types and formats: as a value, they stand for "a value of this type". */
 const TYPE_NAMES = new Set([
@@ -49,7 +48,7 @@ export function bodiesOf(spec: Obj): Body[] {
     const resolved = resolveLocalRef(spec, holder);
     const base = resolved.pointer ?? pointer;
     for (const [type, media] of Object.entries<Obj>(resolved.value?.content ?? {})) {
-      bodies.push({ where: `${where} ${type}`, pointer: `${base}/content/${escape(type)}`, media });
+      bodies.push({ where: `${where} ${type}`, pointer: `${base}/content/${escapePointerToken(type)}`, media });
     }
   };
   const operations = (items: Obj | undefined, pointer: string, label: string) => {
@@ -58,12 +57,12 @@ export function bodiesOf(spec: Obj): Body[] {
       for (const method of METHODS) {
         const operation = item?.[method];
         if (!operation) continue;
-        const at = `${pointer}/${escape(path)}/${method}`;
+        const at = `${pointer}/${escapePointerToken(path)}/${method}`;
         const name = `${label}${method.toUpperCase()} ${path}`;
         if (operation.requestBody) mediaOf(`${name} request`, `${at}/requestBody`, operation.requestBody);
         for (const [status, response] of Object.entries(operation.responses ?? {})) mediaOf(`${name} ${status}`, `${at}/responses/${status}`, response);
         for (const [callbackName, callback] of Object.entries(operation.callbacks ?? {})) {
-          operations(resolve(spec, callback), `${at}/callbacks/${escape(callbackName)}`, `${name} callback ${callbackName}: `);
+          operations(resolve(spec, callback), `${at}/callbacks/${escapePointerToken(callbackName)}`, `${name} callback ${callbackName}: `);
         }
       }
     }
@@ -118,11 +117,11 @@ function walk(spec: Obj, value: unknown, schemas: Obj[], example: string, at: st
   }
   if (value && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) {
-      if (SYNTHESISED_KEY.test(key)) found.push({ example, at: `${at}/${escape(key)}`, value: key, reason: 'a property name Redoc invents' });
+      if (SYNTHESISED_KEY.test(key)) found.push({ example, at: `${at}/${escapePointerToken(key)}`, value: key, reason: 'a property name Redoc invents' });
       const childSchemas = schemas.flatMap((schema) =>
         candidates(spec, schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined)),
       );
-      walk(spec, child, childSchemas, example, `${at}/${escape(key)}`, found);
+      walk(spec, child, childSchemas, example, `${at}/${escapePointerToken(key)}`, found);
     }
   }
 }
@@ -146,7 +145,7 @@ export function placeholdersIn(spec: Obj): Placeholder[] {
       if (record.example !== undefined) check(record.example, record.schema, `${pointer}/example`);
       for (const [name, entry] of Object.entries<Obj>(record.examples ?? {})) {
         const resolved = resolveLocalRef(spec, entry);
-        if (resolved.value && 'value' in resolved.value) check(resolved.value.value, record.schema, `${resolved.pointer ?? `${pointer}/examples/${escape(name)}`}/value`);
+        if (resolved.value && 'value' in resolved.value) check(resolved.value.value, record.schema, `${resolved.pointer ?? `${pointer}/examples/${escapePointerToken(name)}`}/value`);
       }
     }
     // A schema: `example` and the `examples` array hold values of the schema itself.
@@ -156,13 +155,13 @@ export function placeholdersIn(spec: Obj): Placeholder[] {
     }
     for (const [key, child] of Object.entries(record)) {
       if (key === 'example' || key === 'examples' || key === 'const' || key === 'enum' || key === 'default') continue;
-      visit(child, `${pointer}/${escape(key)}`);
+      visit(child, `${pointer}/${escapePointerToken(key)}`);
     }
   };
   visit(spec, '#');
   // Named examples nobody references are still published in the bundle.
   for (const [name, entry] of Object.entries<Obj>(spec.components?.examples ?? {})) {
-    if ('value' in entry) check(entry.value, undefined, `#/components/examples/${escape(name)}/value`);
+    if ('value' in entry) check(entry.value, undefined, `#/components/examples/${escapePointerToken(name)}/value`);
   }
   return found;
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadApis, projectRoot } from '../../scripts/lib/apis.ts';
 import { createPrismMock, type MockOptions, type MockServer } from '../../mocks/prism-server.ts';
-import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { escapePointerToken, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
 import { bundledSpec, validatorFor } from './contract.ts';
 
 export interface RunningMock {
@@ -50,14 +50,13 @@ const specs = new Map<string, Record<string, unknown>>();
  */
 export function answerErrors(api: string, method: string, path: string, status: number, body: unknown): string[] {
   const spec = (specs.get(api) ?? specs.set(api, bundledSpec(api)).get(api)!) as Record<string, any>;
-  const escape = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
   const responses = spec.paths?.[path]?.[method.toLowerCase()]?.responses ?? {};
   const code = String(status) in responses ? String(status) : `${String(status)[0]}XX` in responses ? `${String(status)[0]}XX` : undefined;
   if (!code) throw new Error(`${api}: ${method.toUpperCase()} ${path} documents no ${status}`);
   const resolved = resolveLocalRef(spec, responses[code]);
-  const base = resolved.pointer ?? `#/paths/${escape(path)}/${method.toLowerCase()}/responses/${code}`;
+  const base = resolved.pointer ?? `#/paths/${escapePointerToken(path)}/${method.toLowerCase()}/responses/${code}`;
   const mediaType = Object.keys(resolved.value?.content ?? {}).find((type) => /json/i.test(type));
   if (!mediaType || !resolved.value.content[mediaType].schema) throw new Error(`${api}: ${method.toUpperCase()} ${path} ${status} has no JSON schema`);
-  const validate = validatorFor(api, `${base}/content/${escape(mediaType)}/schema`);
+  const validate = validatorFor(api, `${base}/content/${escapePointerToken(mediaType)}/schema`);
   return validate(body) ? [] : (validate.errors ?? []).map((error) => `${error.instancePath || '(body)'}: ${error.message}`);
 }

@@ -1,5 +1,11 @@
 // A published text may point a reader at a file only if that file is in the repository: a copy of a vendor page
 // or a notes file kept elsewhere is a source nobody outside can open.
+import { execFileSync } from 'node:child_process';
+import { projectRoot } from '../../scripts/lib/apis.ts';
+
+/** The files git tracks in this checkout. */
+export const trackedFiles = (): string[] =>
+  execFileSync('git', ['ls-files'], { cwd: projectRoot, encoding: 'utf8' }).split('\n').filter(Boolean);
 
 /** Things that look like file names or paths: `FACTS.md`, `shared/sources/x.txt`, `specs/redex/NOTES.md`. */
 const FILE_NAME = /(?<![\w/.-])((?:\.{1,2}\/)?[\w.-]+(?:\/[\w.-]+)*\.(?:md|txt|ya?ml|json|ts|js|html))(?![\w/])/g;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { projectRoot } from '../../../scripts/lib/apis.ts';
-import { resolveLocalRef, valueAt } from '../../../scripts/lib/openapi-json.ts';
+import { escapePointerToken, resolveLocalRef, valueAt } from '../../../scripts/lib/openapi-json.ts';
 import { bundledSpec, validatorFor } from '../../support/contract.ts';
 import type { Answer } from './http.ts';
 
@@ -39,7 +39,6 @@ export interface ApiContract {
   apiSchemes: string[];
 }
 
-const escapeToken = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
 const mediaTypeOf = (contentType: string | undefined) => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 
 export function contractOf(api: string): ApiContract {
@@ -67,7 +66,7 @@ export function contractOf(api: string): ApiContract {
       operations.push({
         method: method.toUpperCase(),
         template,
-        pointer: `#/paths/${escapeToken(template)}/${method}`,
+        pointer: `#/paths/${escapePointerToken(template)}/${method}`,
         operation,
         parameters: [...byKey.values()],
         schemes: schemesOf(operation.security ?? spec.security),
@@ -83,7 +82,7 @@ export function contractOf(api: string): ApiContract {
     basePaths,
     operations,
     pathMethods,
-    envelope: { mediaType, schemaPointer: `#/components/responses/${escapeToken(template!)}/content/${escapeToken(mediaType)}/schema`, status: status!, message: message!, title, fieldErrors },
+    envelope: { mediaType, schemaPointer: `#/components/responses/${escapePointerToken(template!)}/content/${escapePointerToken(mediaType)}/schema`, status: status!, message: message!, title, fieldErrors },
     apiSchemes: schemesOf(spec.security),
   };
 }
@@ -153,7 +152,7 @@ function notDocumented(contract: ApiContract, operation: Operation | undefined, 
   if (!declared) return `content type ${JSON.stringify(answer.headers['content-type'] ?? null)} is not documented for ${answer.status} (${mediaTypes.join(', ')})`;
   const parsed = parseJson(answer.body);
   if (parsed.error) return parsed.error;
-  const problem = validationProblem(contract.api, `${documented.pointer}/content/${escapeToken(declared)}/schema`, parsed.value);
+  const problem = validationProblem(contract.api, `${documented.pointer}/content/${escapePointerToken(declared)}/schema`, parsed.value);
   return problem ? `body does not match the ${answer.status} ${declared} schema: ${problem}` : undefined;
 }
 
@@ -175,7 +174,7 @@ function notEnvelope(contract: ApiContract, operation: Operation | undefined, an
   if (documented?.response.content) {
     const content = documented.response.content as Record<string, unknown>;
     const declared = Object.keys(content).find((candidate) => candidate.toLowerCase() === envelope.mediaType) ?? Object.keys(content)[0]!;
-    const own = validationProblem(contract.api, `${documented.pointer}/content/${escapeToken(declared)}/schema`, body);
+    const own = validationProblem(contract.api, `${documented.pointer}/content/${escapePointerToken(declared)}/schema`, body);
     if (own) return `error body does not match ${operation!.method} ${operation!.template}'s own ${answer.status} schema: ${own}`;
   }
   return undefined;
