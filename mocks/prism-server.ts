@@ -9,8 +9,8 @@ import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec, type IHttpConfig, type IHttpRequest } from '@stoplight/prism-http';
 import type { IHttpOperation } from '@stoplight/types';
 import { getHttpConfigFromRequest } from '@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js';
-import { basePathsOf, parameterNamesOf, stripBasePath } from '../scripts/lib/openapi-json.ts';
-import { loadDeclaration } from './sandbox/declaration.ts';
+import { basePathsOf, parameterNamesOf, stripBasePath } from './shared/openapi-json.ts';
+import { loadDeclaration } from './shared/declaration.ts';
 import { createErrorWriter, type Reason } from './sandbox/errors.ts';
 import { faultOf } from './sandbox/faults.ts';
 import { createRouter, type Route } from './sandbox/router.ts';
@@ -20,6 +20,7 @@ import { createState, type Change, type SandboxState, type StateDeclaration } fr
 import { tenantOf } from './sandbox/store.ts';
 import { createResponseValidator } from './sandbox/validate.ts';
 import { headerSafe, parseBody, readBody, send, targetOf, MAX_BODY_BYTES } from './sandbox/transport.ts';
+import { journalHeaders, RequestJournal } from './sandbox/journal.ts';
 
 export interface MockOptions {
   /** Bundled spec (generated/<api>/openapi.json). */
@@ -32,7 +33,9 @@ export interface MockOptions {
   allowRemoteCallbacks?: boolean;
   /** Share of requests (0 to 1) that get a random injected fault. */
   faultShare?: number;
-  /** Id source and clock of the state layer (deterministic tests). */
+  /** Accept self-signed certificates of https receivers (--insecure-tls). */
+  insecureTls?: boolean;
+  /** Id source and clock of the state layer and of the send times stamped into events (deterministic tests). */
   ids?: () => string;
   clock?: () => Date;
   /** Told of every change the partner's requests make to the state. */
@@ -46,6 +49,16 @@ export interface MockOptions {
 export interface Sandbox {
   state: SandboxState;
   deliveries: Deliveries;
+  journal: RequestJournal;
+}
+
+/** What the request journal learns of a request while it is handled. */
+interface Trace {
+  /** Control API requests are the test's own, not the service's: not journaled. */
+  skip?: boolean;
+  body: unknown;
+  operationId: string | null;
+  problems: string[];
 }
 
 export type MockServer = Server & { sandbox: Sandbox };
@@ -124,11 +137,14 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       allowRemote: options.allowRemoteCallbacks,
       retryDelaysMs: options.retryDelaysMs,
       attemptTimeoutMs: options.attemptTimeoutMs,
+      insecureTls: options.insecureTls,
+      clock: options.clock,
     });
   } catch (error) {
     throw new Error(`${options.declarationPath}: ${(error as Error).message}`);
   }
-  const control = createControl(spec, state, deliveries, router.challengeOf());
+  const journal = new RequestJournal();
+  const control = createControl(spec, state, deliveries, router.challengeOf(), journal);
   const responseErrors = createResponseValidator(spec);
   const basePaths = basePathsOf(spec);
   const parameterNames = parameterNamesOf(spec);
@@ -146,13 +162,17 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
   const prism = createInstance(config, { logger });
 
   function answerError(reply: ServerResponse, status: number, reasons: Reason[], route?: Route, extraHeaders: Record<string, string> = {}, message?: string) {
+    const trace = traces.get(reply);
+    if (trace) trace.problems = reasons.length ? reasons.map((reason) => reason.text) : [message ?? `answered ${status}`];
     const { contentType, body } = errorAnswer(status, reasons, route?.operation, message);
     const headers: Record<string, string> = { 'content-type': contentType, ...extraHeaders };
     if (status === 401) headers['WWW-Authenticate'] = router.challengeOf(route);
     send(reply, status, headers, body);
   }
 
-  async function handle(request: IncomingMessage, reply: ServerResponse, note: (text: string) => void) {
+  const traces = new WeakMap<ServerResponse, Trace>();
+
+  async function handle(request: IncomingMessage, reply: ServerResponse, note: (text: string) => void, trace: Trace) {
     setCorsHeaders(request, reply);
     const method = (request.method ?? 'GET').toUpperCase();
     if (method === 'OPTIONS' && request.headers['access-control-request-method']) {
@@ -166,6 +186,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       if (received.kind === 'aborted') return;
       if (received.kind === 'too-large') return send(reply, 413, { 'content-type': 'application/problem+json', connection: 'close' }, { title: 'Payload Too Large', status: 413, detail: `body: larger than ${MAX_BODY_BYTES} bytes` });
       const parsed = parseBody(received.kind === 'body' ? received.bytes : undefined, request.headers['content-type'] ?? 'application/json');
+      trace.skip = true;
       const answer = await control(method, target.path, request.headers.authorization, parsed.body, parsed.invalid);
       return send(reply, answer.status, answer.headers, answer.body);
     }
@@ -204,6 +225,8 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     }
 
     const parsed = parseBody(received.kind === 'body' ? received.bytes : undefined, request.headers['content-type']);
+    trace.body = parsed.body ?? null;
+    trace.operationId = route?.operationId ?? null;
     const headers = { ...(request.headers as Record<string, string>) };
     if (fault.remainingPrefer) headers.prefer = fault.remainingPrefer;
     else delete headers.prefer;
@@ -280,9 +303,25 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
   const server = createServer((request, reply) => {
     const started = performance.now();
     const notes: string[] = [];
-    const done = () =>
+    const trace: Trace = { body: null, operationId: null, problems: [] };
+    traces.set(reply, trace);
+    const done = () => {
       options.log?.(`${request.method} ${request.url} -> ${reply.statusCode}${notes.length ? ` (${notes.join(', ')})` : ''} ${Math.round(performance.now() - started)} ms`);
-    handle(request, reply, (text) => notes.push(text))
+      if (trace.skip) return;
+      const target = targetOf(request.url);
+      journal.record(request.headers.authorization, {
+        at: new Date().toISOString(),
+        method: (request.method ?? 'GET').toUpperCase(),
+        path: target.path,
+        query: queryOf(target.search),
+        headers: journalHeaders(request.headers),
+        body: trace.body,
+        status: reply.statusCode,
+        operationId: trace.operationId,
+        problems: trace.problems,
+      });
+    };
+    handle(request, reply, (text) => notes.push(text), trace)
       .catch((error: Error) => {
         // Our own defect, not the client's: logged, answered, and the server keeps serving.
         notes.push(`internal error: ${error.stack ?? error.message}`);
@@ -304,5 +343,5 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     );
     options.log?.(`(unparsable request) -> ${status} ${reason}`);
   });
-  return Object.assign(server, { sandbox: { state, deliveries } });
+  return Object.assign(server, { sandbox: { state, deliveries, journal } });
 }

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DOCS_PORT, FIRST_MOCK_PORT, loadApis, projectRoot, selectApis } from '../scripts/lib/apis.ts';
-import { formatTable } from '../scripts/lib/table.ts';
-import { createDocsServer } from './docs-server.ts';
+import { formatTable } from './shared/table.ts';
+import { createDocsServer } from '../scripts/lib/docs-server.ts';
 import { createPrismMock, type MockServer } from './prism-server.ts';
 import { createStateFileWriter, loadStateFile } from './sandbox/state-file.ts';
 

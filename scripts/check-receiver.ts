@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatedDir, projectRoot } from './lib/apis.ts';
 import { commandLine } from './lib/command-line.ts';
-import { formatResults, receiverCases, runCases, sendsBearer } from './lib/conformance/receiver-check.ts';
-import { listWebhooks, type OpenApiBundle } from '../mocks/sandbox/webhook-payloads.ts';
+import { formatResults, receiverCases, runCases, sendsBearer } from '../mocks/tools/receiver-check.ts';
+import { listWebhooks, type OpenApiBundle } from '../mocks/shared/webhook-payloads.ts';
 
 const usage = 'usage: npm run check-receiver -- <api-id> <receiver-url> [--secret <s>] [--token <t>] [--timeout <seconds>]';
 

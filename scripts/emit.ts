@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadApis, projectRoot, selectApis } from './lib/apis.ts';
-import { formatTable } from './lib/table.ts';
+import { formatTable } from '../mocks/shared/table.ts';
 
 const USAGE = `usage: npm run emit -- <api-id> <webhook> [--example <name>] [--payload <json>] [--token <t> | --user <u> --password <p>] [--url <mock origin>]
   The credentials are the ones your integration sends to the mock: they choose whose subscriptions receive it.

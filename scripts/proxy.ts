@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { generatedDir, projectRoot } from './lib/apis.ts';
 import { commandLine } from './lib/command-line.ts';
-import { createValidatingProxy, formatSummary } from './lib/conformance/proxy.ts';
+import { createValidatingProxy, formatSummary } from '../mocks/tools/proxy.ts';
 import { join, relative } from 'node:path';
 
 const DEFAULT_PORT = 4020;

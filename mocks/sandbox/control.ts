@@ -4,6 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import { TriggerError, type Deliveries } from './deliveries.ts';
 import type { SandboxState } from './state.ts';
+import type { RequestJournal } from './journal.ts';
 import { tenantOf, type StoredItem, type TenantState } from './store.ts';
 import { bundleValidator } from './validate.ts';
 
@@ -20,7 +21,11 @@ const ENDPOINTS: Record<string, string[]> = {
   '/_sandbox/state': ['GET', 'PUT'],
   '/_sandbox/events': ['POST'],
   '/_sandbox/deliveries': ['GET'],
+  '/_sandbox/deliveries/{id}/redeliver': ['POST'],
+  '/_sandbox/requests': ['GET'],
 };
+
+const REDELIVER = /^\/_sandbox\/deliveries\/([^/]+)\/redeliver$/;
 
 const problem = (status: number, detail: string, extra: Record<string, string> = {}, errors?: Record<string, string[]>): ControlAnswer => ({
   status,
@@ -42,7 +47,7 @@ export function stateView(state: SandboxState, tenant: TenantState): Json {
   return view;
 }
 
-export function createControl(spec: Json, state: SandboxState, deliveries: Deliveries, challenge: string) {
+export function createControl(spec: Json, state: SandboxState, deliveries: Deliveries, challenge: string, journal?: RequestJournal) {
   const scheme = challenge.split(' ')[0]!.toLowerCase();
   const validatorOf = (schemaName: string) => bundleValidator(spec, `#/components/schemas/${schemaName}`);
 
@@ -78,7 +83,9 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
   }
 
   return async function handle(method: string, path: string, authorization: string | undefined, body: unknown, bodyInvalid?: string): Promise<ControlAnswer> {
-    const methods = ENDPOINTS[path];
+    const redelivery = REDELIVER.exec(path);
+    const endpoint = redelivery ? '/_sandbox/deliveries/{id}/redeliver' : path;
+    const methods = ENDPOINTS[endpoint];
     if (!methods) return problem(404, `path: no sandbox endpoint ${path}; there are ${Object.keys(ENDPOINTS).join(', ')}`);
     if (!methods.includes(method)) return problem(405, `method: ${method} is not allowed on ${path}; allowed: ${methods.join(', ')}`, { Allow: methods.join(', ') });
     const tenant = tenantOf(authorization);
@@ -86,9 +93,10 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
       return problem(401, `header.Authorization: the control API takes this API's credentials (${challenge.split(' ')[0]}), to know whose sandbox to act on`, { 'WWW-Authenticate': challenge });
     }
     if (bodyInvalid) return problem(400, bodyInvalid);
-    const key = `${method} ${path}`;
+    const key = `${method} ${endpoint}`;
     if (key === 'POST /_sandbox/reset') {
       deliveries.clearLog(tenant);
+      journal?.clear(tenant);
       return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.reset(tenant)) };
     }
     if (key === 'GET /_sandbox/state') return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.peek(tenant)) };
@@ -99,6 +107,13 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
       return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.tenant(tenant)) };
     }
     if (key === 'GET /_sandbox/deliveries') return { status: 200, headers: { 'content-type': 'application/json' }, body: deliveries.log(tenant) };
+    if (key === 'GET /_sandbox/requests') return { status: 200, headers: { 'content-type': 'application/json' }, body: journal?.list(tenant) ?? [] };
+    if (key === 'POST /_sandbox/deliveries/{id}/redeliver') {
+      const id = decodeURIComponent(redelivery![1]!);
+      const sent = await deliveries.redeliver(tenant, id);
+      if (!sent) return problem(404, `id: no delivery ${JSON.stringify(id)} in this tenant's log (GET /_sandbox/deliveries lists them)`);
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: sent };
+    }
     // POST /_sandbox/events
     if (!body || typeof body !== 'object' || Array.isArray(body)) return problem(400, 'body: must be an object { "webhook": "<name>", "example": "<name>", "payload": { ... } }');
     const { webhook, example, payload } = body as Json;

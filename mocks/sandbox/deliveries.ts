@@ -2,11 +2,12 @@
 // trigger -> payload (example merged with overrides, validated) -> vendor-side effect -> matching subscribers ->
 // sign -> send -> log -> retry. Which webhook goes to which subscriber field is `deliveries` in sandbox.yaml.
 import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
-import { pointerTokens, pointerValues, valueAt } from '../../scripts/lib/openapi-json.ts';
-import { signatureHeaders } from './signing.ts';
+import { pointerTokens, pointerValues, valueAt } from '../shared/openapi-json.ts';
+import { signatureHeaders } from '../shared/signing.ts';
+import { isLoopbackHost, sendOnce } from './outbound.ts';
+import { checkStamp, stampPayload } from './stamp.ts';
 import type { SandboxState } from './state.ts';
-import { examplePayload, listWebhooks, mergePayload, validatePayload, type PayloadProblem, type Webhook } from './webhook-payloads.ts';
+import { examplePayload, listWebhooks, mergePayload, validatePayload, type PayloadProblem, type Webhook } from '../shared/webhook-payloads.ts';
 
 type Json = Record<string, any>;
 
@@ -29,6 +30,8 @@ export interface DeliveryDeclaration {
   headers?: Record<string, string>;
   /** What the vendor's event does to vendor-side state (a Spark event created, changed or removed). */
   effect?: { collection: string; action: 'create' | 'update' | 'delete'; item: string };
+  /** Fields the vendor stamps with the send time: pointer -> `$now` or `$now(<format>)` (see stamp.ts). */
+  stamp?: Record<string, string>;
   /** The partner's own changes that send this webhook (the VTN notifies subscribers of SUBSCRIPTION objects). */
   onChange?: { collection: string; operations: Record<'create' | 'update' | 'delete', string>; payload: Json };
 }
@@ -37,6 +40,8 @@ export interface Attempt {
   at: string;
   status: number | null;
   error: string | null;
+  /** How the attempt went out when that differs from the URL (plain HTTP to a loopback https receiver). */
+  note: string | null;
   ms: number;
 }
 
@@ -48,9 +53,13 @@ export interface DeliveryRecord {
   request: { method: string; headers: Record<string, string>; body: string };
   attempts: Attempt[];
   state: 'delivering' | 'retrying' | 'delivered' | 'failed';
+  /** The delivery this one sends again (`POST /_sandbox/deliveries/{id}/redeliver`). */
+  redeliveryOf?: string;
 }
 
 export interface DeliveryResult {
+  /** The delivery's id in `GET /_sandbox/deliveries`, for redelivery. */
+  delivery: string;
   subscription: string;
   url: string;
   status: number | null;
@@ -61,9 +70,13 @@ export interface DeliveryResult {
 export interface DeliveryOptions {
   log?: (line: string) => void;
   allowRemote?: boolean;
+  /** Accept self-signed certificates of https receivers. */
+  insecureTls?: boolean;
   /** Waits before attempts 2..n; the sandbox's policy is 1, 2, 4 and 8 s (5 attempts in all). */
   retryDelaysMs?: number[];
   attemptTimeoutMs?: number;
+  /** The send time stamped into events (tests fix it). */
+  clock?: () => Date;
 }
 
 export const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000];
@@ -74,11 +87,6 @@ export class TriggerError extends Error {
     super(message);
   }
 }
-
-const isLoopback = (host: string) => {
-  const bare = host.replace(/^\[|\]$/g, '');
-  return bare === 'localhost' || bare.endsWith('.localhost') || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
-};
 
 function substitute(template: unknown, values: Record<string, unknown>): unknown {
   if (typeof template === 'string' && template.startsWith('$') && template.slice(1) in values) return structuredClone(values[template.slice(1)]);
@@ -108,7 +116,9 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
   for (const [name, declaration] of Object.entries(declarations)) {
     if (!webhooks.has(name)) throw new Error(`deliveries.${name}: no webhook of that name in the spec (has ${[...webhooks.keys()].join(', ')})`);
     if (!state.collections[declaration.subscribers]) throw new Error(`deliveries.${name}.subscribers: no collection "${declaration.subscribers}"`);
+    checkStamp(declaration.stamp, `deliveries.${name}.stamp`);
   }
+  const clock = options.clock ?? (() => new Date());
   const retryDelays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
   const timeoutMs = options.attemptTimeoutMs ?? 5000;
   const logs = new Map<string, DeliveryRecord[]>();
@@ -157,28 +167,14 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     try {
       url = new URL(record.url);
     } catch {
-      return { at, status: null, error: `not a URL: ${record.url}`, ms: 0 };
+      return { at, status: null, error: `not a URL: ${record.url}`, note: null, ms: 0 };
     }
-    if (!isLoopback(url.hostname) && !options.allowRemote) {
-      return { at, status: null, error: `refused: ${url.hostname} is not loopback (start with --remote-callbacks to allow)`, ms: 0 };
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return { at, status: null, error: `refused: ${url.protocol} is not http or https`, note: null, ms: 0 };
+    if (!isLoopbackHost(url.hostname) && !options.allowRemote) {
+      return { at, status: null, error: `refused: ${url.hostname} is not loopback (start with --remote-callbacks to allow)`, note: null, ms: 0 };
     }
-    // Local receivers seldom have certificates: to loopback, https:// is sent as plain http (sandbox policy).
-    if (isLoopback(url.hostname) && url.protocol === 'https:') url.protocol = 'http:';
-    try {
-      const response = await fetch(url, {
-        method: record.request.method,
-        headers: record.request.headers,
-        body: record.request.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      return { at, status: response.status, error: response.ok ? null : `answered ${response.status}`, ms: Math.round(performance.now() - started) };
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : cause?.code ?? cause?.message ?? (error as Error).message;
-      return { at, status: null, error: reason, ms: Math.round(performance.now() - started) };
-    }
+    const result = await sendOnce(url, record.request, { timeoutMs, insecureTls: options.insecureTls });
+    return { at, ...result, ms: Math.round(performance.now() - started) };
   }
 
   /** Sends one delivery; resolves after the first attempt, retrying in the background. */
@@ -191,7 +187,7 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
       record.attempts.push(result);
       const total = retryDelays.length + 1;
       const ok = result.status !== null && result.status >= 200 && result.status < 300;
-      options.log?.(`delivery ${record.webhook} -> ${record.url}: ${result.status ?? `error: ${result.error}`}, ${result.ms} ms, attempt ${record.attempts.length}/${total}`);
+      options.log?.(`delivery ${record.webhook} -> ${record.url}: ${result.status ?? `error: ${result.error}`}, ${result.ms} ms, attempt ${record.attempts.length}/${total}${result.note ? ` (${result.note})` : ''}`);
       if (ok) {
         record.state = 'delivered';
         onDelivered?.();
@@ -202,7 +198,7 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
       return result;
     };
     const first = await run();
-    return { subscription: record.subscription, url: record.url, status: first.status, attempts: record.attempts.length, error: first.error };
+    return { delivery: record.id, subscription: record.subscription, url: record.url, status: first.status, attempts: record.attempts.length, error: first.error };
   }
 
   function recordFor(webhookName: string, subscriber: Json, target: Json, url: string, payload: unknown): DeliveryRecord {
@@ -239,6 +235,7 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     }
     const base = exampleName ?? closestExample(webhook, overrides);
     const payload = overrides === undefined ? examplePayload(spec, webhook, base) : mergePayload(examplePayload(spec, webhook, base), overrides);
+    stampPayload(payload, declarations[webhookName]!.stamp ?? {}, clock(), overrides);
     const problems: PayloadProblem[] = validatePayload(spec, webhook, payload);
     if (problems.length) throw new TriggerError(`payload.${problems[0]!.field}`, problems.map((problem) => `payload.${problem.field}: ${problem.reason}`).join('; '));
     return payload;
@@ -285,6 +282,23 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
         }
         for (const { subscriber, target, url } of recipients(tenant, name, payload)) void send(tenant, recordFor(name, subscriber, target, url, payload));
       }
+    },
+
+    /** Sends a logged delivery again, as it was sent, as a new logged delivery naming the original; undefined for an unknown id. */
+    async redeliver(tenant: string, id: string): Promise<DeliveryResult | undefined> {
+      const original = logs.get(tenant)?.find((record) => record.id === id);
+      if (!original) return undefined;
+      const copy: DeliveryRecord = {
+        id: randomUUID(),
+        webhook: original.webhook,
+        subscription: original.subscription,
+        url: original.url,
+        request: structuredClone(original.request),
+        attempts: [],
+        state: 'delivering',
+        redeliveryOf: original.id,
+      };
+      return send(tenant, copy);
     },
 
     log: (tenant: string): DeliveryRecord[] => logs.get(tenant) ?? [],

@@ -2,8 +2,8 @@
 // HTTP status and the reason written where the declaration points. An operation that documents the status lends
 // its own example instead, so the body validates against what the spec says for that operation and status.
 import { STATUS_CODES } from 'node:http';
-import { firstExampleOf, pointerTokens, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
-import type { ErrorEnvelopeDeclaration } from './declaration.ts';
+import { firstExampleOf, pointerTokens, resolveLocalRef } from '../shared/openapi-json.ts';
+import type { ErrorEnvelopeDeclaration } from '../shared/declaration.ts';
 
 /** One reason for rejecting a request: the field (`query.ItemsPerPage`, `body.oem`) and what is wrong with it. */
 export interface Reason {

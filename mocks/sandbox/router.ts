@@ -1,6 +1,6 @@
 // Which operation of the bundle a request names, or why none does: no such path (404), or a path without that
 // method (405, with the methods it has for `Allow`). Prism routes too; this answer is needed before Prism runs.
-import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { resolveLocalRef } from '../shared/openapi-json.ts';
 import type { OperationObject } from './errors.ts';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

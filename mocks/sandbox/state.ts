@@ -2,7 +2,7 @@
 // `operations` of specs/<id>/sandbox.yaml, never from code per API. Answers are built from the request and the
 // stored items, shaped like the operation's documented success example where the vendor wraps its data.
 import { randomUUID } from 'node:crypto';
-import { firstExampleOf, pointerTokens, resolveLocalRef, valueAt } from '../../scripts/lib/openapi-json.ts';
+import { firstExampleOf, pointerTokens, resolveLocalRef, valueAt } from '../shared/openapi-json.ts';
 import type { Reason } from './errors.ts';
 import type { Route } from './router.ts';
 import { SandboxStore, type StoredItem, type TenantState } from './store.ts';

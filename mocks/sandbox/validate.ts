@@ -3,7 +3,7 @@
 // builds a wrong body is caught where it happens (logged and put in a header, not hidden).
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { escapePointerToken, OPENAPI_ANNOTATIONS, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { escapePointerToken, OPENAPI_ANNOTATIONS, resolveLocalRef } from '../shared/openapi-json.ts';
 import type { Route } from './router.ts';
 
 const BUNDLE_ID = 'bundle';

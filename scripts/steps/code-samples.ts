@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
-import { firstExampleOf, resolveLocalRef } from '../lib/openapi-json.ts';
+import { firstExampleOf, resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import type { Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
 import { authKindOf } from './client.ts';

@@ -7,11 +7,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadDeclaration } from '../../mocks/sandbox/declaration.ts';
-import { readSignature } from '../../mocks/sandbox/signing.ts';
-import { listWebhooks } from '../../mocks/sandbox/webhook-payloads.ts';
+import { loadDeclaration } from '../../mocks/shared/declaration.ts';
+import { readSignature } from '../../mocks/shared/signing.ts';
+import { listWebhooks } from '../../mocks/shared/webhook-payloads.ts';
 import type { ApiEntry } from '../lib/apis.ts';
-import { basePathsOf, firstExampleOf, pointerValues, resolveLocalRef, valueAt } from '../lib/openapi-json.ts';
+import { basePathsOf, firstExampleOf, pointerValues, resolveLocalRef, valueAt } from '../../mocks/shared/openapi-json.ts';
 import type { Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
 import { authKindOf } from './client.ts';

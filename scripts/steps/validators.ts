@@ -10,7 +10,7 @@ import { _ } from 'ajv';
 import { build as esbuild, type Plugin } from 'esbuild';
 import ts from 'typescript';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
-import { OPENAPI_ANNOTATIONS, valueAt } from '../lib/openapi-json.ts';
+import { OPENAPI_ANNOTATIONS, valueAt } from '../../mocks/shared/openapi-json.ts';
 import { StepError, type Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
 import { envelopeBundle, webhooksOf } from './webhooks-model.ts';

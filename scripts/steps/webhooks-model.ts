@@ -1,7 +1,7 @@
 // What a bundled spec says about its webhooks, read from its top-level `webhooks` map: one receiver per webhook
 // operation with a JSON request body. Shared by the validators step (Ajv standalone code) and the webhooks step
 // (typed parse functions), so neither names an API.
-import { escapePointerToken, resolveLocalRef } from '../lib/openapi-json.ts';
+import { escapePointerToken, resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { StepError } from '../lib/steps.ts';
 
 export interface WebhookSignature {

@@ -3,8 +3,8 @@
 // a receiver that accepts everything fails exactly the invalid cases and exits 1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApis } from '../../scripts/lib/apis.ts';
-import { listWebhooks } from '../../mocks/sandbox/webhook-payloads.ts';
-import { sendsBearer } from '../../scripts/lib/conformance/receiver-check.ts';
+import { listWebhooks } from '../../mocks/shared/webhook-payloads.ts';
+import { sendsBearer } from '../../mocks/tools/receiver-check.ts';
 import { bundledSpec } from '../support/contract.ts';
 import { runToEnd, startServer, type LocalServer } from '../support/cli.ts';
 

@@ -2,8 +2,8 @@
 // what the package's receivers verify, and that their "valid" and "breaking" payloads are what the receivers say.
 import { describe, expect, it } from 'vitest';
 import { loadApis } from '../../scripts/lib/apis.ts';
-import { readSignature, sign, signatureHeaders } from '../../mocks/sandbox/signing.ts';
-import { breakingPayload, examplePayload, listWebhooks, mergePayload, validatePayload } from '../../mocks/sandbox/webhook-payloads.ts';
+import { readSignature, sign, signatureHeaders } from '../../mocks/shared/signing.ts';
+import { breakingPayload, examplePayload, listWebhooks, mergePayload, validatePayload } from '../../mocks/shared/webhook-payloads.ts';
 import { WebhookSignatureError, WebhookValidationError } from '../../runtime/webhooks.ts';
 import { bundledSpec } from '../support/contract.ts';
 

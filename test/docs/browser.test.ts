@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocsServer } from '../../mocks/docs-server.ts';
+import { createDocsServer } from '../../scripts/lib/docs-server.ts';
 import { build } from '../../scripts/build.ts';
 import { loadApis, projectRoot } from '../../scripts/lib/apis.ts';
 import { bundlePath } from '../../scripts/steps/bundle.ts';

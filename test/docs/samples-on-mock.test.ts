@@ -3,7 +3,7 @@
 // and every named request example, sent with the parameter examples, is accepted too.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadApis } from '../../scripts/lib/apis.ts';
-import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { authKindOf } from '../../scripts/steps/client.ts';
 import { exampleRequestTarget, type OperationSample } from '../../scripts/steps/code-samples.ts';
 import { bundledSpec } from '../support/contract.ts';

@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadApis } from '../../scripts/lib/apis.ts';
-import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { WebhookParseError, WebhookSignatureError, WebhookValidationError } from '../../runtime/webhooks.ts';
 import { bundledSpec, validatorFor } from '../support/contract.ts';
 import { applyMutation, fieldName, SchemaTools, type Mutation } from './support/schema.ts';

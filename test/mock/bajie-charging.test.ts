@@ -1,7 +1,7 @@
 // The generated Bajie Charging client (HTTP Basic) against the real Prism mock of the bundled spec.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, defaultBaseUrl, type components } from '../../generated/bajie-charging/client.ts';
-import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { bundledSpec } from '../support/contract.ts';
 import { answerErrors, startMock, type RunningMock } from '../support/mock.ts';
 

@@ -10,8 +10,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApis, projectRoot } from '../../scripts/lib/apis.ts';
 import { createPrismMock, type MockServer } from '../../mocks/prism-server.ts';
-import { examplePayload, listWebhooks, mergePayload } from '../../mocks/sandbox/webhook-payloads.ts';
+import { examplePayload, listWebhooks, mergePayload } from '../../mocks/shared/webhook-payloads.ts';
 import { bundledSpec } from '../support/contract.ts';
+import { loadDeclaration } from '../../mocks/shared/declaration.ts';
+import { pointerValues } from '../../mocks/shared/openapi-json.ts';
+import { stampPayload } from '../../mocks/sandbox/stamp.ts';
+
+/** The send-time fields a webhook's declaration stamps (sandbox.yaml `deliveries.<webhook>.stamp`). */
+function stampOf(api: string, webhook: string): Record<string, string> {
+  const entry = loadApis().find((candidate) => candidate.id === api)!;
+  const deliveries = loadDeclaration(join(projectRoot, entry.specDir, 'sandbox.yaml')).deliveries as Record<string, { stamp?: Record<string, string> }>;
+  return deliveries[webhook]?.stamp ?? {};
+}
+
+/** A stamped value back to a time: ISO 8601, or the document's 'YYYY-MM-DD HH:mm:ss' (UTC). */
+const timeOf = (value: unknown) => new Date(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(String(value)) ? `${String(value).replace(' ', 'T')}Z` : String(value));
 
 interface Received {
   path: string;
@@ -153,7 +166,9 @@ describe.each(Object.keys(subscribeAll))('%s: every webhook, end to end', (api) 
     const definition = webhooks.find((candidate) => candidate.name === webhook)!;
     const payload = examplePayload(spec, definition, example);
     const before = receiver.at(path).length;
+    const triggeredAt = Date.now();
     const answer = await fetch(`${sandbox.origin}/_sandbox/events`, json(credentials[api]!, { webhook, example }));
+    const answeredAt = Date.now();
     expect(answer.status).toBe(200);
     const results = (await answer.json()) as { url: string; status: number; attempts: number; error: string | null }[];
     const mine = results.filter((result) => result.url.endsWith(path));
@@ -163,7 +178,14 @@ describe.each(Object.keys(subscribeAll))('%s: every webhook, end to end', (api) 
     const delivered = deliveries[deliveries.length - 1]!;
     const parse = receivers[`parse${webhook[0]!.toUpperCase()}${webhook.slice(1)}`]!;
     const parsed = await parse(delivered.body, delivered.headers, definition.signature ? { secret, strict: true } : { strict: true });
-    expect(parsed).toEqual(payload);
+    // The fields the vendor stamps carry the send time (to the second), the rest is the example as written.
+    const stamp = stampOf(api, webhook);
+    const stamped = Object.keys(stamp).flatMap((pointer) => pointerValues(parsed, pointer)).filter((value) => value !== undefined);
+    for (const value of stamped) {
+      expect(timeOf(value).getTime(), `${String(value)} is the send time`).toBeGreaterThanOrEqual(Math.floor(triggeredAt / 1000) * 1000);
+      expect(timeOf(value).getTime(), `${String(value)} is the send time`).toBeLessThanOrEqual(answeredAt);
+    }
+    expect(parsed).toEqual(stamped.length ? stampPayload(payload, stamp, timeOf(stamped[0]), undefined) : payload);
     if (api === 'openadr3-vtn') expect(delivered.headers.authorization).toBe(`Bearer ${secret}`);
     if (api === 'hanchuess') expect(delivered.headers['x-api-version']).toBe('1.0.0');
     if (definition.signature) {
@@ -205,7 +227,7 @@ describe.each(Object.keys(subscribeAll))('%s: every webhook, end to end', (api) 
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     expect(mine[0]!.request.headers['content-type']).toBe('application/json');
     expect(JSON.parse(mine[0]!.request.body)).toBeTypeOf('object');
-    expect(sandbox.log.some((line) => /^delivery \S+ -> \S+: \d{3}, \d+ ms, attempt 1\/5$/.test(line))).toBe(true);
+    expect(sandbox.log.some((line) => /^delivery \S+ -> \S+: \d{3}, \d+ ms, attempt 1\/5( \(sent over plain HTTP: .+\))?$/.test(line))).toBe(true);
   });
 });
 
@@ -222,7 +244,7 @@ describe('retries, matching and vendor-side effects', () => {
     await fetch(`${spark.origin}/energy-coordination/v1/subscriptions`, json(auth, { webhookUrl: receiver.origin + path, webhookSecret: 'k' }));
     const answer = (await (await fetch(`${spark.origin}/_sandbox/events`, json(auth, { webhook: 'eventCreated' }))).json()) as { url: string; status: number; attempts: number; error: string }[];
     // The tenant's seeded subscription (the spec's illustrative one, not on loopback) is refused; only ours counts.
-    expect(answer.filter((result) => result.url.startsWith(receiver.origin))).toEqual([{ subscription: expect.any(String), url: receiver.origin + path, status: 500, attempts: 1, error: 'answered 500' }]);
+    expect(answer.filter((result) => result.url.startsWith(receiver.origin))).toEqual([{ delivery: expect.any(String), subscription: expect.any(String), url: receiver.origin + path, status: 500, attempts: 1, error: 'answered 500' }]);
     expect((await receiver.waitFor(path, 3)).length).toBe(3);
     await new Promise((wait) => setTimeout(wait, 50));
     const log = (await (await fetch(`${spark.origin}/_sandbox/deliveries`, { headers: { authorization: auth } })).json()) as { url: string; state: string; attempts: { status: number }[] }[];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { projectRoot } from '../../scripts/lib/apis.ts';
-import { OPENAPI_ANNOTATIONS } from '../../scripts/lib/openapi-json.ts';
+import { OPENAPI_ANNOTATIONS } from '../../mocks/shared/openapi-json.ts';
 
 const validators = new Map<string, ValidateFunction>();
 const instances = new Map<string, Ajv2020>();

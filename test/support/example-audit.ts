@@ -2,7 +2,7 @@
 // explicit example (else Redoc makes one up from the schema), and no example value may be a placeholder, i.e.
 // a type name ("string"), Redoc's own invented values (property1, 2019-08-24T14:15:22Z) or a 0 standing for
 // "some number". The document's printed placeholders live on as contract fixtures under test/fixtures/.
-import { escapePointerToken, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { escapePointerToken, resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { METHODS } from '../../scripts/steps/code-samples.ts';
 
 type Obj = Record<string, any>;

@@ -2,9 +2,9 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../scripts/lib/apis.ts';
-import { pointerTokens } from '../../scripts/lib/openapi-json.ts';
+import { pointerTokens } from '../../mocks/shared/openapi-json.ts';
 
-export { valueAt } from '../../scripts/lib/openapi-json.ts';
+export { valueAt } from '../../mocks/shared/openapi-json.ts';
 
 export interface PositiveFixture {
   file: string;

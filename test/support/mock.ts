@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadApis, projectRoot } from '../../scripts/lib/apis.ts';
 import { createPrismMock, type MockOptions, type MockServer } from '../../mocks/prism-server.ts';
-import { escapePointerToken, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { escapePointerToken, resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { bundledSpec, validatorFor } from './contract.ts';
 
 export interface RunningMock {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadApis, projectRoot } from '../../scripts/lib/apis.ts';
-import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { webhooksOf } from '../../scripts/steps/webhooks-model.ts';
 import { WebhookValidationError } from '../../runtime/webhooks.ts';
 

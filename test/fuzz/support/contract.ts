@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { projectRoot } from '../../../scripts/lib/apis.ts';
-import { escapePointerToken, resolveLocalRef, valueAt } from '../../../scripts/lib/openapi-json.ts';
+import { escapePointerToken, resolveLocalRef, valueAt } from '../../../mocks/shared/openapi-json.ts';
 import { bundledSpec, validatorFor } from '../../support/contract.ts';
 import type { Answer } from './http.ts';
 

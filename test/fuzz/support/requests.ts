@@ -2,7 +2,7 @@
 // the schemas, the spec's examples as seeds) and broken ones (wrong types, missing fields, odd bytes and
 // encodings, huge strings, bodies over 1 MiB, wrong methods and media types, bad credentials, unknown paths).
 import fc from 'fast-check';
-import { resolveLocalRef } from '../../../scripts/lib/openapi-json.ts';
+import { resolveLocalRef } from '../../../mocks/shared/openapi-json.ts';
 import { METHODS, type ApiContract, type Operation } from './contract.ts';
 import { utf8AsLatin1, type BodySpec, type Recipe } from './http.ts';
 import { applyMutation, SchemaTools } from './schema.ts';

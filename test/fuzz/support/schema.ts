@@ -2,7 +2,7 @@
 // mutations of a value. Works on a bundled OpenAPI document: local $refs, allOf (merged), oneOf/anyOf, type
 // lists, enum/const, formats (date-time, uri, uuid, int32, float), pattern, length and range bounds.
 import fc from 'fast-check';
-import { resolveLocalRef } from '../../../scripts/lib/openapi-json.ts';
+import { resolveLocalRef } from '../../../mocks/shared/openapi-json.ts';
 
 export type Schema = Record<string, any> | boolean;
 export type PathToken = string | number;

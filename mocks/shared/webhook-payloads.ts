@@ -2,9 +2,9 @@
 // schema-valid payload to send, and a payload that breaks the schema. Works from the bundle alone, so an API
 // with webhooks needs no code here. Validation is Ajv 2020 over the whole bundle, as the contract tests do.
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { escapePointerToken, resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { escapePointerToken, resolveLocalRef } from './openapi-json.ts';
 import { readSignature, type SignatureDeclaration } from './signing.ts';
-import { bundleValidator } from './validate.ts';
+import { bundleValidator } from '../sandbox/validate.ts';
 
 type Json = Record<string, unknown>;
 /** A bundled OpenAPI 3.1 document as parsed JSON. */

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec, type IHttpProxyConfig, type IHttpRequest, type IHttpResponse } from '@stoplight/prism-http';
-import { formatPath } from '../../../mocks/sandbox/webhook-payloads.ts';
-import { basePathsOf, parameterNamesOf } from '../openapi-json.ts';
-import { formatTable } from '../table.ts';
+import { formatPath } from '../shared/webhook-payloads.ts';
+import { basePathsOf, parameterNamesOf } from '../shared/openapi-json.ts';
+import { formatTable } from '../shared/table.ts';
 
 /** One way a request or an upstream answer broke the contract. */
 export interface ProxyViolation {

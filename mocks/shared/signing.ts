@@ -3,7 +3,7 @@
 // base64` (Energy Coordination's X-Payload-Signature). The receivers in runtime/webhooks.ts verify exactly this,
 // so whatever signs here (receiver check, sandbox deliveries) is accepted by them.
 import { createHmac } from 'node:crypto';
-import { resolveLocalRef } from '../../scripts/lib/openapi-json.ts';
+import { resolveLocalRef } from './openapi-json.ts';
 
 /** The one signature scheme the specs declare and the receivers verify. */
 export interface SignatureDeclaration {

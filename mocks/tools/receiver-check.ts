@@ -2,10 +2,10 @@
 // every webhook signed as the vendor signs (must get 2xx), then what a receiver must refuse (must get non-2xx):
 // a schema-breaking payload, a forged and a missing signature where the vendor signs, a wrong and a missing bearer
 // token where the spec sends one and a token was given, and a body that is not JSON.
-import { breakingPayload, examplePayload, listWebhooks, type OpenApiBundle, type Webhook } from '../../../mocks/sandbox/webhook-payloads.ts';
-import { sign, signatureHeaders } from '../../../mocks/sandbox/signing.ts';
-import { resolveLocalRef } from '../openapi-json.ts';
-import { formatTable } from '../table.ts';
+import { breakingPayload, examplePayload, listWebhooks, type OpenApiBundle, type Webhook } from '../shared/webhook-payloads.ts';
+import { sign, signatureHeaders } from '../shared/signing.ts';
+import { resolveLocalRef } from '../shared/openapi-json.ts';
+import { formatTable } from '../shared/table.ts';
 
 export interface ReceiverCase {
   /** `eventCreated: example currentLevel`, `eventCreated: forged X-Payload-Signature`... */
