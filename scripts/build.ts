@@ -1,6 +1,7 @@
 // The pipeline's one entry point: lint -> bundle -> types -> client -> docs, for every API in redocly.yaml.
 //   npm run build [-- <api-id>...]        everything, skipping steps whose inputs did not change
 //   npm run generate                      rewrite generated/ only (bundle, types, client)
+//   tsx scripts/build.ts --only sandbox   build the sandbox package (mocks/dist/)
 //   tsx scripts/build.ts --only generate --out <dir> --no-cache   write generated/ under another root (drift test)
 import { parseArgs } from 'node:util';
 import { loadApis, projectRoot, selectApis } from './lib/apis.ts';
@@ -11,6 +12,8 @@ import { codeSamplesStep } from './steps/code-samples.ts';
 import { docsPageStep } from './steps/docs.ts';
 import { docsIndexStep } from './steps/docs-index.ts';
 import { faviconStep } from './steps/favicon.ts';
+import { sandboxApisStep } from './steps/sandbox-apis.ts';
+import { sandboxPackageStep } from './steps/sandbox-package.ts';
 import { sandboxGuideStep } from './steps/sandbox-guide.ts';
 import { distStep } from './steps/dist.ts';
 import { lintStep } from './steps/lint.ts';
@@ -19,7 +22,7 @@ import { validatorsStep } from './steps/validators.ts';
 import { entryStep } from './steps/webhooks-entry.ts';
 import { webhooksStep } from './steps/webhooks.ts';
 
-const STAGES = ['lint', 'generate', 'dist', 'docs'] as const;
+const STAGES = ['lint', 'generate', 'dist', 'sandbox', 'docs'] as const;
 type Stage = (typeof STAGES)[number];
 
 export interface BuildOptions {
@@ -51,9 +54,13 @@ export async function build(options: BuildOptions = {}): Promise<StepRunner> {
         await runner.run(entryStep(api, root, outRoot));
         await runner.run(codeSamplesStep(api, root, outRoot));
       }
+      // The sandbox's table covers every API, whichever were asked for.
+      if (apis.length === loadApis(root).length) await runner.run(sandboxApisStep(apis, root, outRoot));
     }
     // dist/ (the published package) compiles every API's generated modules; only for the real tree.
     if (wants('dist') && outRoot === root) await runner.run(distStep(loadApis(root), root));
+    // mocks/dist/ (the sandbox package): its CLI, library and every API's files.
+    if (wants('sandbox') && outRoot === root) await runner.run(sandboxPackageStep(loadApis(root), root));
     if (wants('docs') && outRoot === root) {
       await Promise.all(apis.map((api) => runner.run(docsPageStep(api, root))));
       await runner.run(docsIndexStep(loadApis(root), root));

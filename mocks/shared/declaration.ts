@@ -1,7 +1,10 @@
 // The per-API sandbox declaration, specs/<id>/sandbox.yaml: the vendor's error envelope, which operation acts on
 // which collection, and how events are delivered. Data beside the spec, so mocks/ holds no per-API code.
 import { existsSync, readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
+
+// The installed sandbox ships its declarations as JSON; YAML (the repository's sandbox.yaml) is parsed only when met.
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 /** Where the status and the reason go in the vendor's error body (JSON pointers into the template example). */
 export interface ErrorEnvelopeDeclaration {
@@ -30,7 +33,8 @@ export function loadDeclaration(path: string | undefined): SandboxDeclaration {
   if (!path || !existsSync(path)) return {};
   let declaration: unknown;
   try {
-    declaration = parse(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    declaration = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     throw new Error(`${path}: ${(error as Error).message}`);
   }

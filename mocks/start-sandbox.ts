@@ -1,0 +1,141 @@
+// startSandbox(): the mocks of the chosen APIs, each on its own port of one host, in this process. The CLI's
+// `start`, the repository's `npm start` and a partner's test suite all start the sandbox through this function.
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { FIRST_MOCK_PORT, selectApis, shippedCatalogue, UsageError, type SandboxApiFiles } from './catalogue.ts';
+import { connectSandbox, type ApiId, type SandboxApi } from './connect.ts';
+import { createPrismMock, type MockServer } from './prism-server.ts';
+import { createStateFileWriter, loadStateFile } from './sandbox/state-file.ts';
+
+export interface SandboxOptions {
+  /** The APIs to serve (default: all). */
+  apis?: readonly ApiId[];
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** The first API's port; the others follow in catalogue order. Default 0: the system picks free ports. */
+  portBase?: number;
+  /** Load every tenant's state from this file and write it back after changes and at close. */
+  stateFile?: string;
+  /** Deliver to hosts other than loopback. */
+  remoteCallbacks?: boolean;
+  /** Accept self-signed certificates of https receivers. */
+  insecureTls?: boolean;
+  /** Share of requests (0 to 1) answered with a random fault. */
+  faults?: number;
+  /** Every so many seconds, each API sends a random one of its webhooks to every tenant's subscribers. */
+  emitEvery?: number;
+  /** One line per request and per delivery attempt; default: silent. */
+  log?: (line: string) => void;
+  /** The APIs' files; default: the catalogue shipped with the package. */
+  catalogue?: SandboxApiFiles[];
+}
+
+export interface RunningSandbox {
+  /** API id to the mock's origin, e.g. `{ redex: 'http://127.0.0.1:41234' }`. */
+  urls: Partial<Record<ApiId, string>>;
+  api<Id extends ApiId>(id: Id): SandboxApi<Id>;
+  /** Stops every mock (the state file is written first); afterwards nothing of the sandbox keeps the process alive. */
+  close(): Promise<void>;
+}
+
+function checkOptions(options: SandboxOptions) {
+  const { portBase = 0, faults = 0, emitEvery } = options;
+  if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65535) throw new UsageError(`portBase: ${portBase} is not a port number`);
+  if (!(faults >= 0 && faults <= 1)) throw new UsageError(`faults: ${faults} is not a share from 0 to 1`);
+  if (emitEvery !== undefined && !(emitEvery > 0)) throw new UsageError(`emitEvery: ${emitEvery} is not a number of seconds above 0`);
+}
+
+function listen(server: MockServer, id: string, port: number, host: string): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? Object.assign(new Error(`port ${port} (${id}) is already in use on ${host}: stop whatever holds it, or choose other ports (--port-base)`), { code: 'EADDRINUSE', port })
+          : new Error(`${id} could not listen on ${host}:${port}: ${error.message}`),
+      ),
+    );
+    server.listen(port, host, () => resolveListen());
+  });
+}
+
+function closeServer(server: MockServer): Promise<void> {
+  return new Promise((resolveClose) => {
+    if (!server.listening) return resolveClose();
+    server.closeAllConnections();
+    server.close(() => resolveClose());
+  });
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  checkOptions(options);
+  const catalogue = options.catalogue ?? shippedCatalogue();
+  const selected = selectApis(catalogue, options.apis);
+  const host = options.host ?? '127.0.0.1';
+  const portBase = options.portBase ?? 0;
+  const statePath = options.stateFile ? resolve(options.stateFile) : undefined;
+  // Read before listening, so a corrupt file stops the start at once, naming the file and the reason.
+  const saved = statePath ? loadStateFile(statePath) : {};
+
+  const mocks = new Map<string, MockServer>();
+  for (const api of selected) {
+    const mock = await createPrismMock({
+      specPath: api.spec,
+      declarationPath: api.declaration,
+      log: options.log && ((line) => options.log!(`[${api.id}] ${line}`)),
+      allowRemoteCallbacks: options.remoteCallbacks,
+      insecureTls: options.insecureTls,
+      faultShare: options.faults ?? 0,
+    });
+    mocks.set(api.id, mock);
+  }
+
+  let stateWriter: ReturnType<typeof createStateFileWriter> | undefined;
+  if (statePath) {
+    const snapshot = () => ({ ...saved, ...Object.fromEntries([...mocks].map(([id, mock]) => [id, mock.sandbox.state.store.snapshot()])) });
+    stateWriter = createStateFileWriter(statePath, snapshot, 200, (error) => options.log?.(`state file: ${error.message}`) ?? console.error(`sandbox: ${error.message}`));
+    for (const [id, mock] of mocks) {
+      if (saved[id]) mock.sandbox.state.store.restore(saved[id]);
+      mock.sandbox.state.store.onChange(() => stateWriter!.schedule());
+    }
+  }
+
+  try {
+    await Promise.all(selected.map((api) => listen(mocks.get(api.id)!, api.id, portBase === 0 ? 0 : api.port - FIRST_MOCK_PORT + portBase, host)));
+  } catch (error) {
+    await Promise.all([...mocks.values()].map(closeServer));
+    throw error;
+  }
+
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  const urls = Object.fromEntries(selected.map((api) => [api.id, `http://${hostInUrl}:${(mocks.get(api.id)!.address() as AddressInfo).port}`])) as Partial<Record<ApiId, string>>;
+
+  let emitter: NodeJS.Timeout | undefined;
+  if (options.emitEvery) {
+    emitter = setInterval(() => {
+      for (const [id, mock] of mocks) {
+        const names = mock.sandbox.deliveries.webhookNames();
+        if (names.length === 0) continue;
+        for (const tenant of Object.keys(mock.sandbox.state.store.snapshot())) {
+          const webhook = names[Math.floor(Math.random() * names.length)]!;
+          mock.sandbox.deliveries.trigger(tenant, webhook).catch((error: Error) => options.log?.(`[${id}] emit-every ${webhook}: ${error.message}`));
+        }
+      }
+    }, options.emitEvery * 1000);
+    emitter.unref();
+  }
+
+  const connection = connectSandbox(urls);
+  let closing: Promise<void> | undefined;
+  return {
+    urls,
+    api: (id) => connection.api(id),
+    close() {
+      closing ??= (async () => {
+        if (emitter) clearInterval(emitter);
+        stateWriter?.flush();
+        await Promise.all([...mocks.values()].map(closeServer));
+      })();
+      return closing;
+    },
+  };
+}
