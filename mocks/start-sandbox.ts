@@ -20,6 +20,8 @@ export interface SandboxOptions {
   remoteCallbacks?: boolean;
   /** Accept self-signed certificates of https receivers. */
   insecureTls?: boolean;
+  /** A port per API id, over portBase (`start --port` for one API). */
+  ports?: Partial<Record<ApiId, number>>;
   /** Share of requests (0 to 1) answered with a random fault. */
   faults?: number;
   /** Every so many seconds, each API sends a random one of its webhooks to every tenant's subscribers. */
@@ -34,6 +36,8 @@ export interface RunningSandbox {
   /** API id to the mock's origin, e.g. `{ redex: 'http://127.0.0.1:41234' }`. */
   urls: Partial<Record<ApiId, string>>;
   api<Id extends ApiId>(id: Id): SandboxApi<Id>;
+  /** The state file in use, and how many tenants it held at start. */
+  stateFile?: { path: string; tenantsLoaded: number };
   /** Stops every mock (the state file is written first); afterwards nothing of the sandbox keeps the process alive. */
   close(): Promise<void>;
 }
@@ -77,7 +81,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const saved = statePath ? loadStateFile(statePath) : {};
 
   const mocks = new Map<string, MockServer>();
-  for (const api of selected) {
+  await Promise.all(selected.map(async (api) => {
     const mock = await createPrismMock({
       specPath: api.spec,
       declarationPath: api.declaration,
@@ -87,7 +91,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       faultShare: options.faults ?? 0,
     });
     mocks.set(api.id, mock);
-  }
+  }));
 
   let stateWriter: ReturnType<typeof createStateFileWriter> | undefined;
   if (statePath) {
@@ -100,7 +104,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   }
 
   try {
-    await Promise.all(selected.map((api) => listen(mocks.get(api.id)!, api.id, portBase === 0 ? 0 : api.port - FIRST_MOCK_PORT + portBase, host)));
+    const portOf = (api: SandboxApiFiles) => options.ports?.[api.id as ApiId] ?? (portBase === 0 ? 0 : api.port - FIRST_MOCK_PORT + portBase);
+    await Promise.all(selected.map((api) => listen(mocks.get(api.id)!, api.id, portOf(api), host)));
   } catch (error) {
     await Promise.all([...mocks.values()].map(closeServer));
     throw error;
@@ -129,6 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   return {
     urls,
     api: (id) => connection.api(id),
+    ...(statePath ? { stateFile: { path: statePath, tenantsLoaded: Object.values(saved).reduce((count, tenants) => count + Object.keys(tenants).length, 0) } } : {}),
     close() {
       closing ??= (async () => {
         if (emitter) clearInterval(emitter);

@@ -5,10 +5,10 @@ import { formatTable } from '../shared/table.ts';
 import { UsageError } from '../catalogue.ts';
 import { parse, port, stopRequested, type CliContext } from './args.ts';
 
-export const START_USAGE = `[--host H] [--port-base P] [--only <id,...>] [--state-file PATH] [--emit-every SECONDS]
+export const START_USAGE = `[--host H] [--port-base P | --port P] [--only <id,...>] [--state-file PATH] [--emit-every SECONDS]
         [--faults SHARE] [--remote-callbacks] [--insecure-tls] [--quiet] [--json]
   Serves each API's mock at the vendor's paths: ports 4010-4014 by default (--port-base 0: free ports).
-  --only            serve these APIs only (comma-separated ids)
+  --only            serve these APIs only (comma-separated ids); --port P serves the one API given on port P
   --state-file      keep every tenant's state in this file across restarts
   --emit-every      each API sends a random one of its webhooks to every tenant's subscribers every SECONDS
   --faults          answer this share of requests (0 to 1) with a random 5xx or a reset connection
@@ -20,6 +20,7 @@ export const START_USAGE = `[--host H] [--port-base P] [--only <id,...>] [--stat
 export const START_OPTIONS = {
   host: { type: 'string', default: process.env.MOCK_HOST ?? '127.0.0.1' },
   'port-base': { type: 'string', default: process.env.MOCK_PORT_BASE ?? '4010' },
+  port: { type: 'string' },
   only: { type: 'string', multiple: true },
   'state-file': { type: 'string' },
   'emit-every': { type: 'string' },
@@ -54,12 +55,15 @@ export async function runStart(argv: string[], context: CliContext, hooks: Start
   const faults = Number(values.faults);
   const emitEvery = values['emit-every'] === undefined ? undefined : Number(values['emit-every']);
   const portBase = port('port-base', values['port-base']);
+  if (values.port !== undefined && only.length !== 1) throw new UsageError('--port sets the port of one API: give exactly one with --only');
+  const ports = values.port === undefined ? undefined : { [only[0]!]: port('port', values.port) };
   // With --json, stdout carries only the one line of URLs; the request log goes to stderr.
   const logLine = values.json ? context.err : context.out;
   const sandbox = await startSandbox({
     apis: only.length ? (only as ApiId[]) : undefined,
     host: values.host,
     portBase,
+    ports,
     stateFile: values['state-file'],
     emitEvery,
     faults,
@@ -76,7 +80,7 @@ export async function runStart(argv: string[], context: CliContext, hooks: Start
     const rows = Object.entries(sandbox.urls).map(([id, url]) => (column ? [id, url!, column.values[id] ?? ''] : [id, url!]));
     for (const [label, url] of extras.rows ?? []) rows.push(column ? [label, url, ''] : [label, url]);
     for (const line of formatTable([header, ...rows])) context.out(line);
-    if (values['state-file']) context.out(`State file: ${values['state-file']}`);
+    if (sandbox.stateFile) context.out(`State file: ${sandbox.stateFile.path} (${sandbox.stateFile.tenantsLoaded} tenant(s) loaded)`);
     if (emitEvery) context.out(`Emitting a random webhook of each API every ${emitEvery} s to every tenant's subscribers.`);
     context.out('Mocks ready. Ctrl-C stops them.');
   }

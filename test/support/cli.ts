@@ -1,4 +1,5 @@
-// Runs the command-line tools (conformance, emit) as a partner would (`node --import tsx scripts/<name>.ts`, what the npm scripts run),
+// Runs the command-line tools (conformance, emit) as the npm scripts do (`node --import tsx scripts/sandbox.ts <command>`: the
+// sandbox package's own commands on this working tree),
 // and small loopback servers for them to talk to, all on ports the system picks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,7 +17,7 @@ export interface Running {
 }
 
 export function runScript(script: string, args: string[]): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts', script, ...args], {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
