@@ -33,11 +33,12 @@ export interface OutboundResult {
 /** Places where Debian, Fedora and Alpine keep the system's CA bundle. */
 const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
 
-let trusted: string[] | undefined;
+let trusted: { extra: string | undefined; certificates: string[] } | undefined;
 
 /** Node's own roots, the system's CAs and NODE_EXTRA_CA_CERTS: passing `ca` replaces Node's defaults, so all of them. */
 export function trustedCertificates(): string[] {
-  if (trusted) return trusted;
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  if (trusted && trusted.extra === extra) return trusted.certificates;
   const certificates = [...tls.rootCertificates];
   const fromSystem = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates?.('system');
   if (fromSystem) certificates.push(...fromSystem);
@@ -45,9 +46,9 @@ export function trustedCertificates(): string[] {
     const bundle = SYSTEM_BUNDLES.find((path) => existsSync(path));
     if (bundle) certificates.push(readFileSync(bundle, 'utf8'));
   }
-  const extra = process.env.NODE_EXTRA_CA_CERTS;
   if (extra && existsSync(extra)) certificates.push(readFileSync(extra, 'utf8'));
-  return (trusted = certificates);
+  trusted = { extra, certificates };
+  return certificates;
 }
 
 export const isLoopbackHost = (host: string) => {
