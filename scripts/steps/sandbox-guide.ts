@@ -146,7 +146,7 @@ function sandboxSection(api: ApiEntry, spec: Obj, declaration: Obj, samples: Ope
         examples: webhook.examples.map((example) => ({
           name: example.name,
           summary: example.summary,
-          emit: `npm run emit -- ${api.id} ${webhook.name} --example ${example.name} ${authEmit(kind)}`,
+          emit: `npx partner-api-sandbox emit ${api.id} ${webhook.name} --example ${example.name} ${authEmit(kind)}`,
         })),
         event: curlLines([
           `curl -X POST ${shellQuote(`${origin}/_sandbox/events`)}`,
@@ -180,12 +180,15 @@ function controlAndFaults(sections: Section[], specs: Map<string, Obj>): string 
       <tr><td><code>PUT /_sandbox/state</code></td><td>replaces them with a body of the same shape, checked against the schemas; 400 names the field</td></tr>
       <tr><td><code>POST /_sandbox/reset</code></td><td>back to the seeded examples</td></tr>
       <tr><td><code>POST /_sandbox/events</code></td><td>the vendor sends one of its webhooks (<code>{"webhook", "example"?, "payload"?}</code>) to the tenant's matching subscriptions; answers the deliveries made</td></tr>
-      <tr><td><code>GET /_sandbox/deliveries</code></td><td>the tenant's delivery log, newest first: URL, headers, body and every attempt</td></tr>
+      <tr><td><code>GET /_sandbox/deliveries</code></td><td>the tenant's delivery log, newest first: id, URL, headers, body and every attempt</td></tr>
+      <tr><td><code>POST /_sandbox/deliveries/{id}/redeliver</code></td><td>sends a logged delivery again, as a new delivery naming the original</td></tr>
+      <tr><td><code>GET /_sandbox/requests</code></td><td>what the tenant sent this mock, newest first: method, path, query, headers (without credentials), body, status, the operation matched, the problems found</td></tr>
     </table>
     ${shell(curlLines([`curl ${shellQuote(state)}`, auth]))}
     ${shell(curlLines([`curl -X PUT ${shellQuote(state)}`, auth, `-H 'Content-Type: application/json'`, `--data-raw ${shellQuote('{"unknownCollection": []}')}  # -> 400`]))}
     ${shell(curlLines([`curl -X POST ${shellQuote(`${demo.origin}/_sandbox/reset`)}`, auth]))}
     ${shell(curlLines([`curl ${shellQuote(`${demo.origin}/_sandbox/deliveries`)}`, auth]))}
+    ${shell(curlLines([`curl ${shellQuote(`${demo.origin}/_sandbox/requests`)}`, auth]))}
   </section>
 
   <section id="faults">
@@ -193,7 +196,7 @@ function controlAndFaults(sections: Section[], specs: Map<string, Obj>): string 
     <p>A <code>Prefer</code> header on any request asks for a fault, answered in the vendor's own error envelope:
     <code>delay=&lt;ms&gt;</code> (up to 60000) answers late, <code>fault=&lt;500-599&gt;</code> answers that status,
     <code>fault=reset</code> drops the connection. Prism's own <code>code=</code>, <code>example=</code> and
-    <code>dynamic=true</code> pick a documented answer without touching the tenant's state. <code>npm start -- --faults 0.1</code>
+    <code>dynamic=true</code> pick a documented answer without touching the tenant's state. <code>npx partner-api-sandbox start --faults 0.1</code>
     injects a random fault into a tenth of all requests.</p>
     ${shell(curlLines([`curl ${shellQuote(get)}`, auth, `-H 'Prefer: delay=500'`]))}
     ${shell(curlLines([`curl ${shellQuote(get)}`, auth, `-H 'Prefer: fault=503'  # -> 503`]))}
@@ -286,11 +289,26 @@ ${SITE_STYLE}
 
   <section id="run">
     <h2>Run the sandbox</h2>
-    ${shell('npm ci && npm start')}
-    <p>serves the five mocks and this site on 127.0.0.1 until Ctrl-C; <code>npm run mock -- &lt;id&gt;</code> serves one.
-    Options: <code>--port-base</code> (first mock port; 0 for free ports), <code>--host</code>, <code>--state-file &lt;path&gt;</code>
-    (keep tenants across restarts), <code>--emit-every &lt;seconds&gt;</code> (a random event to every tenant's subscribers),
-    <code>--faults &lt;share&gt;</code>, <code>--remote-callbacks</code>.</p>
+    ${shell('npm install --save-dev partner-api-sandbox && npx partner-api-sandbox start')}
+    <p>serves the five mocks on 127.0.0.1 until Ctrl-C; <code>--only &lt;ids&gt;</code> serves some. Options:
+    <code>--port-base</code> (first mock port; 0 for free ports), <code>--host</code>, <code>--json</code> (one line of URLs for
+    scripts), <code>--state-file &lt;path&gt;</code> (keep tenants across restarts), <code>--emit-every &lt;seconds&gt;</code>
+    (a random event to every tenant's subscribers), <code>--faults &lt;share&gt;</code>, <code>--remote-callbacks</code>,
+    <code>--insecure-tls</code> (self-signed https receivers). <code>npx partner-api-sandbox --help</code> lists the commands:
+    <code>start</code>, <code>emit</code>, <code>proxy</code>, <code>check-receiver</code>.</p>
+    <p>From a test suite, start it in the test process and assert on both sides of your integration:</p>
+    <pre><code class="ts">${escapeHtml(`import { startSandbox } from 'partner-api-sandbox';
+
+const sandbox = await startSandbox({ apis: ['energy-coordination'] }); // free ports
+const spark = sandbox.api('energy-coordination').tenant({ token: 'my-team' });
+// ... your service subscribes a receiver at sandbox.urls['energy-coordination'] ...
+await spark.emit('eventCreated');
+const delivery = await spark.waitForDelivery({ webhook: 'eventCreated' });
+const requests = await spark.requests(); // what your service sent
+await spark.redeliver(delivery.id);
+await sandbox.close();`)}</code></pre>
+    <p>The project's README has the vitest <code>globalSetup</code> and <code>node:test</code> recipes. From a clone of the
+    repository, <code>npm ci && npm start</code> serves the same mocks from the working tree, and this site.</p>
     <table>
       <tr><th>API</th><th>Mock base URL</th><th>Credentials</th><th>Events to emit</th></tr>
       ${ports.join('\n      ')}

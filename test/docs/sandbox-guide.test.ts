@@ -116,9 +116,9 @@ describe('the sandbox guide, run as printed', () => {
   }
 
   it('has the commands of every section: run, control API, faults, and each API', () => {
-    expect(blocks[0]).toBe('npm ci && npm start');
+    expect(blocks[0]).toBe('npm install --save-dev partner-api-sandbox && npx partner-api-sandbox start');
     const text = blocks.join('\n');
-    for (const endpoint of ['/_sandbox/state', '/_sandbox/reset', '/_sandbox/deliveries', '/_sandbox/events']) expect(text).toContain(endpoint);
+    for (const endpoint of ['/_sandbox/state', '/_sandbox/reset', '/_sandbox/deliveries', '/_sandbox/events', '/_sandbox/requests']) expect(text).toContain(endpoint);
     for (const prefer of ['delay=', 'fault=503', 'fault=reset']) expect(text).toContain(`Prefer: ${prefer}`);
     for (const api of apis) expect(text).toContain(`http://127.0.0.1:${api.port}`);
   });
@@ -142,10 +142,10 @@ describe('the sandbox guide, run as printed', () => {
         if (request.url.endsWith('/_sandbox/events')) await checkDeliveries(label, answer);
         else if (expected) expect(answer.status, label).toBe(Number(expected));
         else expect(answer.status, `${label}: ${await answer.clone().text()}`).toBeLessThan(300);
-      } else if (words[0] === 'npm' && words[2] === 'emit') {
+      } else if (words[0] === 'npx' && words[1] === 'partner-api-sandbox' && words[2] === 'emit') {
         emits++;
-        // npm run emit -- <id> <webhook> --example <name> (--token <t> | --user <u> --password <p>): what the CLI posts.
-        const [id, webhook, ...options] = words.slice(4);
+        // npx partner-api-sandbox emit <id> <webhook> --example <name> (--token <t> | --user <u> --password <p>): what the CLI posts.
+        const [id, webhook, ...options] = words.slice(3);
         const option = (name: string) => options[options.indexOf(`--${name}`) + 1];
         const api = apis.find((candidate) => candidate.id === id)!;
         const authorization = options.includes('--token') ? `Bearer ${option('token')}` : `Basic ${Buffer.from(`${option('user')}:${option('password')}`).toString('base64')}`;
@@ -158,15 +158,16 @@ describe('the sandbox guide, run as printed', () => {
       } else throw new Error(`the guide shows a command this test cannot run: ${label}`);
     }
     expect(curls).toBeGreaterThan(10);
-    expect(emits).toBe(blocks.filter((block) => block.startsWith('npm run emit')).length);
+    expect(emits).toBe(blocks.filter((block) => block.startsWith('npx partner-api-sandbox emit')).length);
     expect(emits).toBeGreaterThan(0);
   });
 
   it('runs the first emit line through the real CLI: it prints the delivery to the receiver', async () => {
-    const line = blocks.find((block) => block.startsWith('npm run emit'))!;
+    const line = blocks.find((block) => block.startsWith('npx partner-api-sandbox emit'))!;
     const { words } = shellWords(line);
-    const api = apis.find((candidate) => candidate.id === words[4])!;
-    const { code, output } = await runToEnd('emit', [...words.slice(4), '--url', mocks.get(api.port)!.origin]);
+    const api = apis.find((candidate) => candidate.id === words[3])!;
+    // The package's emit command, run from this working tree (the package test runs the installed one).
+    const { code, output } = await runToEnd('emit', [...words.slice(3), '--url', mocks.get(api.port)!.origin]);
     expect(output).toContain(`${receiverUrl.hostname}:${new URL(receiver.origin).port}${receiverUrl.pathname}`);
     expect(output).toMatch(/\b204\b/);
     expect(code, output).toBe(0);
