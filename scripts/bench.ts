@@ -8,11 +8,12 @@ import { projectRoot } from './lib/apis.ts';
 import { benchClient } from './bench/client.ts';
 import { benchCreateThenGet, benchStartup, benchThroughput } from './bench/mocks.ts';
 import { benchPipeline } from './bench/pipeline.ts';
+import { benchSandboxPackage } from './bench/sandbox-package.ts';
 import { benchSize } from './bench/size.ts';
 import { benchSoak } from './bench/soak.ts';
 import { renderReadmeTable } from './bench/report.ts';
 
-const SUITES = ['pipeline', 'startup', 'throughput', 'stateful', 'client', 'size', 'soak'] as const;
+const SUITES = ['pipeline', 'startup', 'package', 'throughput', 'stateful', 'client', 'size', 'soak'] as const;
 
 async function main() {
   const { values } = parseArgs({
@@ -39,6 +40,7 @@ async function main() {
   const suites: Record<(typeof SUITES)[number], () => Promise<unknown>> = {
     pipeline: () => benchPipeline(runs),
     startup: () => benchStartup(runs),
+    package: () => benchSandboxPackage(runs),
     throughput: () => benchThroughput(runs, Number(values.duration ?? 4)),
     stateful: () => benchCreateThenGet(runs, Number(values.duration ?? 4)),
     client: () => benchClient(runs),

@@ -62,7 +62,7 @@ export async function benchThroughput(runs: number, durationSeconds: number) {
   const raw = ours + 2;
   const scratch = mkdtempSync(join(tmpdir(), 'bench-raw-'));
   const servers = [
-    startProcess(process.execPath, ['--import', 'tsx', 'mocks/start.ts', 'redex', '--no-build', '--quiet', '--port', String(ours)], { cwd: projectRoot }),
+    startProcess(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--mock', 'redex', '--no-build', '--quiet', '--port', String(ours)], { cwd: projectRoot }),
     startProcess(join(projectRoot, 'node_modules/.bin/prism'), ['mock', '-h', HOST, '-p', String(plain), 'generated/redex/openapi.json'], { cwd: projectRoot }),
   ];
   try {
@@ -157,7 +157,7 @@ export async function benchCreateThenGet(runs: number, durationSeconds: number) 
   const ours = await freePortBlock(2);
   const plain = ours + 1;
   const servers = [
-    startProcess(process.execPath, ['--import', 'tsx', 'mocks/start.ts', 'openadr3-vtn', '--no-build', '--quiet', '--port', String(ours)], { cwd: projectRoot }),
+    startProcess(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--mock', 'openadr3-vtn', '--no-build', '--quiet', '--port', String(ours)], { cwd: projectRoot }),
     startProcess(join(projectRoot, 'node_modules/.bin/prism'), ['mock', '-h', HOST, '-p', String(plain), 'generated/openadr3-vtn/openapi.json'], { cwd: projectRoot }),
   ];
   try {

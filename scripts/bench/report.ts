@@ -11,7 +11,7 @@ interface Row {
 const status = (met: boolean | null) => (met === null ? 'no bound set' : met ? 'met' : '**not met**');
 
 export function renderReadmeTable(report: { date: string; machine: Record<string, unknown>; results: Results }): string {
-  const { pipeline, startup, throughput, stateful, client, size, soak } = report.results;
+  const { pipeline, startup, package: sandboxPackage, throughput, stateful, client, size, soak } = report.results;
   const rows: Row[] = [];
   if (pipeline) {
     rows.push({ what: 'cold `npm run build` (clean generated/, docs/, dist/)', figure: `${(pipeline.coldBuildMs / 1000).toFixed(1)} s`, bound: '< 20 s', met: pipeline.coldBuildMs < 20_000 });
@@ -20,6 +20,21 @@ export function renderReadmeTable(report: { date: string; machine: Record<string
   if (startup) {
     rows.push({ what: '`npm start` until all five mocks answer', figure: `${(startup.startToAllAnsweringMs / 1000).toFixed(2)} s`, bound: '< 3 s', met: startup.startToAllAnsweringMs < 3_000 });
     rows.push({ what: 'resident memory of the `npm start` process tree', figure: `${startup.processTreeRssMb} MB`, bound: '< 400 MB', met: startup.processTreeRssMb < 400 });
+  }
+  if (sandboxPackage) {
+    rows.push({
+      what: 'installed `partner-api-sandbox start` until all five mocks answer ÷ a plain `prism mock` of one spec until it answers (started the same way)',
+      figure: `${sandboxPackage.startRatio} (${sandboxPackage.startAllFiveMs} ms vs ${sandboxPackage.plainPrismOneSpecMs} ms)`,
+      bound: '≤ 1',
+      met: sandboxPackage.startRatio <= 1,
+    });
+    rows.push({ what: 'resident memory of the running installed sandbox (five mocks)', figure: `${sandboxPackage.runningRssMb} MB`, bound: '< 200 MB', met: sandboxPackage.runningRssMb < 200 });
+    rows.push({
+      what: 'the sandbox package: tarball, and what `npm install` puts in node_modules',
+      figure: `${sandboxPackage.tarballKb} kB (${sandboxPackage.tarballFiles} files); ${sandboxPackage.installMb} MB`,
+      bound: 'none',
+      met: null,
+    });
   }
   if (throughput) {
     for (const level of ['c10', 'c50']) {
