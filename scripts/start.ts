@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runCli } from '../mocks/cli/run.ts';
 import type { RunningSandbox } from '../mocks/start-sandbox.ts';
-import { build } from './build.ts';
 import { DOCS_PORT, projectRoot } from './lib/apis.ts';
 import { createDocsServer } from './lib/docs-server.ts';
 import { repositoryCatalogue } from './lib/sandbox-catalogue.ts';
@@ -61,7 +60,9 @@ process.exitCode = await runCli(['start', ...rest], {
       if (!noBuild) {
         const started = performance.now();
         // Behind the mocks: lint, bundles, types, clients, the package and the site, each step skipped when unchanged.
-        build({ ids: oneMock ? served : [], only: oneMock ? 'generate' : undefined, log: () => {} })
+        // Imported only now: the pipeline's tools (openapi-typescript, esbuild, Redocly's runner) must not delay the mocks.
+        import('./build.ts')
+          .then(({ build }) => build({ ids: oneMock ? served : [], only: oneMock ? 'generate' : undefined, log: () => {} }))
           .then(() => {
             if (siteOrigin) log(`Reference site ready: ${siteOrigin}/ (built in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
             if (fingerprint() !== before) log('A spec changed: the build rewrote generated/; restart npm start to serve it (and commit generated/).');
