@@ -380,6 +380,15 @@ describe('npm run emit', () => {
     expect(ok.out).toMatch(new RegExp(`${receiver.origin}/cli/hook\\s+204`));
     const parsed = JSON.parse(receiver.at('/cli/hook')[0]!.body);
     expect(parsed.payloadType).toBe('PowerLevel');
+    // --redeliver sends the logged delivery again, byte for byte, as a new delivery.
+    const deliveryId = new RegExp(`^(\\S+)\\s+\\S+\\s+${receiver.origin}/cli/hook\\s+204`, 'm').exec(ok.out)![1]!;
+    const again = await run(['energy-coordination', '--redeliver', deliveryId, '--token', 'cli-team', '--url', spark.origin]);
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toMatch(new RegExp(`${receiver.origin}/cli/hook\\s+204`));
+    expect(receiver.at('/cli/hook').map((entry) => entry.body)).toEqual([receiver.at('/cli/hook')[0]!.body, receiver.at('/cli/hook')[0]!.body]);
+    const unknownDelivery = await run(['energy-coordination', '--redeliver', 'no-such-id', '--token', 'cli-team', '--url', spark.origin]);
+    expect(unknownDelivery.code).toBe(1);
+    expect(unknownDelivery.out).toContain('answered 404: id: no delivery "no-such-id"');
     const unknown = await run(['energy-coordination', 'nope', '--token', 'cli-team', '--url', spark.origin]);
     expect(unknown.code).toBe(2);
     expect(unknown.out).toContain('has no webhook "nope"; it has eventCreated, eventUpdated, eventDeleted');
