@@ -1,7 +1,8 @@
 // `npm run emit | proxy | check-receiver -- ...`: the sandbox package's own commands (mocks/cli/), run on this
 // working tree's specs instead of the package's copies.
+import { exitWhenFlushed } from '../mocks/cli/args.ts';
 import { runCli } from '../mocks/cli/run.ts';
 import { repositoryCatalogue } from './lib/sandbox-catalogue.ts';
 
 const [command, ...rest] = process.argv.slice(2);
-process.exitCode = await runCli([command ?? '--help', ...rest], { catalogue: repositoryCatalogue(), command: (name) => `npm run ${name} --` });
+exitWhenFlushed(await runCli([command ?? '--help', ...rest], { catalogue: repositoryCatalogue(), command: (name) => `npm run ${name} --` }));

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { exitWhenFlushed } from '../mocks/cli/args.ts';
 import { runCli } from '../mocks/cli/run.ts';
 import type { RunningSandbox } from '../mocks/start-sandbox.ts';
 import { DOCS_PORT, projectRoot } from './lib/apis.ts';
@@ -37,7 +38,7 @@ const fingerprint = () => createHash('sha256').update(catalogue.map((api) => rea
 
 let docsServer: ReturnType<typeof createDocsServer> | undefined;
 
-process.exitCode = await runCli(['start', ...rest], {
+exitWhenFlushed(await runCli(['start', ...rest], {
   catalogue,
   command: () => (oneMock ? 'npm run mock --' : 'npm start --'),
   startHooks: {
@@ -77,4 +78,4 @@ process.exitCode = await runCli(['start', ...rest], {
     },
     stopped: () => new Promise<void>((resolveClose) => (docsServer ? (docsServer.closeAllConnections(), docsServer.close(() => resolveClose())) : resolveClose())),
   },
-});
+}));

@@ -61,3 +61,14 @@ export function stopRequested(): Promise<string> {
     process.once('SIGTERM', onTerm);
   });
 }
+
+/**
+ * Ends the process with `code` once stdout and stderr are written out. A command that is done must not linger
+ * because a library left a handle open (a test that starts it, or a script that kills it, would be left waiting).
+ */
+export function exitWhenFlushed(code: number): void {
+  let pending = 2;
+  const done = () => --pending === 0 && process.exit(code);
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The bin of the package: `npx partner-api-sandbox <command>`.
+import { exitWhenFlushed } from './args.ts';
 import { runCli } from './run.ts';
 
-process.exitCode = await runCli(process.argv.slice(2));
+exitWhenFlushed(await runCli(process.argv.slice(2)));
