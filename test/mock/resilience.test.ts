@@ -172,7 +172,7 @@ describe('pages against the sandbox', () => {
 
     const before = redex.count(/^GET \/public\/v2\/device-applications\/[^ ]+\/devices\?/);
     const names: string[] = [];
-    for await (const device of client.paginate(devicesPath, init)) names.push(device.InstallationName);
+    for await (const device of client.paginate(devicesPath, init)) names.push(device.InstallationName ?? '');
     expect(names).toEqual(devices.map((device) => device.InstallationName));
     expect(redex.count(/^GET \/public\/v2\/device-applications\/[^ ]+\/devices\?/) - before).toBe(3);
 
@@ -201,7 +201,7 @@ describe('pages against the sandbox', () => {
     for (const name of ['A', 'B', 'C', 'D', 'E']) expect((await client.POST('/subscriptions', { body: newSubscription(`PAGED-${name}`) })).response.status).toBe(201);
     const before = vtn.count(/^GET \/api\/openadr\/v1\/subscriptions\?/);
     const names: string[] = [];
-    for await (const subscription of client.paginate('/subscriptions', { params: { query: { programID: 'program-resilience', limit: 2 } } })) names.push(subscription.clientName);
+    for await (const subscription of client.paginate('/subscriptions', { params: { query: { programID: 'program-resilience', limit: 2 } } })) names.push(subscription.clientName ?? '');
     expect(names).toEqual(['PAGED-A', 'PAGED-B', 'PAGED-C', 'PAGED-D', 'PAGED-E']);
     expect(vtn.count(/^GET \/api\/openadr\/v1\/subscriptions\?/) - before).toBe(3);
     expect(vtn.lines.filter((line) => line.startsWith('GET /api/openadr/v1/subscriptions?')).slice(-3).map((line) => /skip=(\d+)/.exec(line)?.[1])).toEqual(['0', '2', '4']);
