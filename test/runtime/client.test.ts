@@ -2,6 +2,8 @@
 // retries, timeouts and pages against real loopback servers that misbehave as partners do.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import { createFinalURL, createQuerySerializer, defaultPathSerializer } from 'openapi-fetch';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient as createBasicClient } from '../../generated/bajie-charging/client.ts';
 import { createClient as createBearerClient, defaultBaseUrl } from '../../generated/redex/client.ts';
@@ -83,6 +85,25 @@ async function partner(answer: (request: IncomingMessage, reply: ServerResponse,
 
 const json = (reply: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
   reply.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+
+describe('URLs', () => {
+  // Seeded and bounded: FUZZ_SEED=<n> replays a run; the seed is printed when the property fails.
+  const SEED = Number(process.env.FUZZ_SEED ?? 20_261_207);
+
+  it("are built as openapi-fetch's default serializers build them, for any path and query values", async () => {
+    const value = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ minLength: 1, maxLength: 4 }).filter((key) => /^\w+$/.test(key)), fc.string(), { maxKeys: 2 }));
+    const property = fc.asyncProperty(value, fc.dictionary(fc.constantFrom('skip', 'limit', 'programID', 'targetValues'), value), async (id, query) => {
+      const { requests, fetch } = recordingFetch();
+      const client = vtn.createClient({ baseUrl: 'http://127.0.0.1:9', auth: { token: 't' }, fetch });
+      const params = { path: { subscriptionID: id }, query };
+      await client.GET('/subscriptions/{subscriptionID}', { params } as never);
+      const expected = createFinalURL('/subscriptions/{subscriptionID}', { baseUrl: 'http://127.0.0.1:9', params, querySerializer: createQuerySerializer(), pathSerializer: defaultPathSerializer });
+      expect(requests[0]!.url).toBe(new Request(expected).url);
+    });
+    const details = await fc.check(property, { seed: SEED, numRuns: 300 });
+    if (details.failed) throw new Error(`URL property failed (replay with FUZZ_SEED=${SEED}; fast-check seed ${details.seed}, path ${details.counterexamplePath})\n${fc.defaultReportMessage(details)}`);
+  });
+});
 
 describe('what every subpath exports', () => {
   it('TimeoutError everywhere, clientCredentials on the Bearer APIs, paginate and PaginationError on the paged ones', () => {
