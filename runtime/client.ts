@@ -277,7 +277,11 @@ export function createTypedClient<Paths extends {}>(
     mergeInto(headers, params.header);
     const serialized = body === undefined ? undefined : bodySerializer(body, headers as never);
     if (serialized !== undefined && !(serialized instanceof FormData) && !('content-type' in headers)) headers['content-type'] = 'application/json';
-    const requestInit: RequestInit = { redirect: 'follow', ...rest, method, headers, body: serialized };
+    // Only the keys in use: undici's Request reads every key of the init it is given.
+    const requestInit: RequestInit = rest;
+    requestInit.method = method;
+    requestInit.headers = headers;
+    if (serialized !== undefined) requestInit.body = serialized;
 
     // Only what is safe to repeat is retried: the method's rule or the spec's x-idempotent, and a body that can be sent again.
     const declared = idempotent[`${method} ${path}`];
