@@ -156,6 +156,17 @@ function invalidOption(field: string, reason: string): TypeError {
   return new TypeError(`createClient: options.${field} ${reason}`);
 }
 
+/** Checks `retry` and `timeoutMs`, of a client or of a call; the error names the option and the reason. */
+function checkCallOptions(where: string, retry: unknown, timeoutMs: unknown) {
+  const fail = (field: string, reason: string) => new TypeError(`${where}: options.${field} ${reason}`);
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs === Infinity)) throw fail('timeoutMs', 'must be a number of milliseconds, 0 or more (0: no limit)');
+  if (retry === undefined || retry === false) return;
+  if (!retry || typeof retry !== 'object') throw fail('retry', 'must be false or { attempts?, maxDelayMs? }');
+  const { attempts, maxDelayMs } = retry as RetryOptions;
+  if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 0)) throw fail('retry.attempts', 'must be a whole number, 0 or more (retries after the first try)');
+  if (maxDelayMs !== undefined && !(typeof maxDelayMs === 'number' && maxDelayMs >= 0)) throw fail('retry.maxDelayMs', 'must be a number of milliseconds, 0 or more');
+}
+
 /** The Authorization header per attempt, and the provider to tell of a 401. */
 function authHeaderOf(kind: AuthKind, auth: BearerAuth | BasicAuth): { fixed?: string; provider?: TokenProvider } {
   if (kind === 'basic') {
@@ -241,6 +252,7 @@ export function createTypedClient<Paths extends {}>(
     throw invalidOption('auth', authKind === 'basic' ? 'is required: { username, password }' : 'is required: { token }');
   }
   const auth = authHeaderOf(authKind, options.auth);
+  checkCallOptions('createClient', options.retry, options.timeoutMs);
   const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, '');
   const baseHeaders: Record<string, string> = {};
   mergeInto(baseHeaders, options.headers);
@@ -263,6 +275,7 @@ export function createTypedClient<Paths extends {}>(
       timeoutMs = clientTimeoutMs,
       ...rest
     } = init as Record<string, any> & { signal?: AbortSignal };
+    if (retry !== clientRetry || timeoutMs !== clientTimeoutMs) checkCallOptions(`${method} ${path}`, retry, timeoutMs);
     const finalBaseUrl = callBaseUrl ? callBaseUrl.replace(/\/+$/, '') : baseUrl;
     const url = callQuerySerializer
       ? createFinalURL(path, {

@@ -206,3 +206,39 @@ describe('pages from a vendor that misbehaves', () => {
     expect(server.count()).toBe(2);
   });
 });
+
+describe('retry and timeoutMs options', () => {
+  it('reject bad values per client and per call, naming the option and the reason', async () => {
+    expect(() => vtn.createClient({ auth: { token: 't' }, timeoutMs: -1 })).toThrow('createClient: options.timeoutMs must be a number of milliseconds, 0 or more (0: no limit)');
+    expect(() => vtn.createClient({ auth: { token: 't' }, retry: { attempts: 1.5 } })).toThrow('createClient: options.retry.attempts must be a whole number, 0 or more');
+    // @ts-expect-error retry is an object or false
+    expect(() => vtn.createClient({ auth: { token: 't' }, retry: true })).toThrow('createClient: options.retry must be false or { attempts?, maxDelayMs? }');
+    const client = vtn.createClient({ auth: { token: 't' }, fetch: recordingFetch().fetch });
+    await expect(client.GET('/subscriptions', { retry: { maxDelayMs: -5 } })).rejects.toThrow('GET /subscriptions: options.retry.maxDelayMs must be a number of milliseconds, 0 or more');
+  });
+});
+
+describe('clientCredentials', () => {
+  it('checks its options, naming the field', () => {
+    expect(() => vtn.clientCredentials({ tokenUrl: 'not a url', clientId: 'a', clientSecret: 'b' })).toThrow('clientCredentials: options.tokenUrl must be an absolute URL');
+    expect(() => vtn.clientCredentials({ tokenUrl: 'http://127.0.0.1:9/token', clientId: '', clientSecret: 'b' })).toThrow('clientCredentials: options.clientId must be a non-empty string');
+    // @ts-expect-error only the two RFC 6749 client authentication methods of a secret
+    expect(() => vtn.clientCredentials({ tokenUrl: 'http://127.0.0.1:9/token', clientId: 'a', clientSecret: 'b', authMethod: 'private_key_jwt' })).toThrow(/options\.authMethod must be client_secret_basic or client_secret_post/);
+  });
+
+  it('sends Basic with form-encoded credentials, and names the token URL when the answer is not a token', async () => {
+    const seen: { authorization?: string; body: string }[] = [];
+    const server = await partner((request, reply, body, count) => {
+      seen.push({ authorization: request.headers.authorization, body });
+      if (count === 1) return json(reply, 200, { token_type: 'Bearer' });
+      reply.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
+    });
+    const tokenUrl = `${server.origin}/oauth/token`;
+    const provider = vtn.clientCredentials({ tokenUrl, clientId: 'ven 1', clientSecret: 'p@ss:word', scope: 'read' });
+    await expect(provider()).rejects.toThrow(`token request to ${tokenUrl} answered 200 without an access_token`);
+    const failure = await Promise.resolve(provider()).catch((error: unknown) => error);
+    expect((failure as Error).message).toBe(`token request to ${tokenUrl} answered 502 (no OAuth error code)`);
+    expect(Buffer.from(seen[0]!.authorization!.replace(/^Basic /, ''), 'base64').toString()).toBe('ven+1:p%40ss%3Aword');
+    expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toEqual({ grant_type: 'client_credentials', scope: 'read' });
+  });
+});
