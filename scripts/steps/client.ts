@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
-import { resolveLocalRef } from '../lib/openapi-json.ts';
+import { resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { StepError, type Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
 
