@@ -203,7 +203,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     if (fault.invalid) return answerError(reply, 400, [{ field: 'header.Prefer', text: fault.invalid }], route);
     if (typeof fault.fault === 'number') {
       note(`fault: ${fault.fault}`);
-      return answerError(reply, fault.fault, [{ text: `fault injected on request (Prefer: fault=${fault.fault}, a sandbox extension)` }], route);
+      return answerError(reply, fault.fault, [{ text: `fault injected on request (Prefer: fault=${fault.fault}, a sandbox extension)` }], route, fault.headers);
     }
     if (target.invalid) return answerError(reply, 400, [{ field: 'path', text: target.invalid }]);
 

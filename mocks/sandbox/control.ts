@@ -3,6 +3,7 @@
 // its own tenant. Errors are problem+json: this API is the sandbox's, not the vendor's.
 import { STATUS_CODES } from 'node:http';
 import { TriggerError, type Deliveries } from './deliveries.ts';
+import { createTokenEndpoint, TOKEN_PATH } from './oauth.ts';
 import type { SandboxState } from './state.ts';
 import type { RequestJournal } from './journal.ts';
 import { tenantOf, type StoredItem, type TenantState } from './store.ts';
@@ -23,6 +24,7 @@ const ENDPOINTS: Record<string, string[]> = {
   '/_sandbox/deliveries': ['GET'],
   '/_sandbox/deliveries/{id}/redeliver': ['POST'],
   '/_sandbox/requests': ['GET'],
+  [TOKEN_PATH]: ['POST'],
 };
 
 const REDELIVER = /^\/_sandbox\/deliveries\/([^/]+)\/redeliver$/;
@@ -49,6 +51,7 @@ export function stateView(state: SandboxState, tenant: TenantState): Json {
 
 export function createControl(spec: Json, state: SandboxState, deliveries: Deliveries, challenge: string, journal?: RequestJournal) {
   const scheme = challenge.split(' ')[0]!.toLowerCase();
+  const tokenEndpoint = createTokenEndpoint();
   const validatorOf = (schemaName: string) => bundleValidator(spec, `#/components/schemas/${schemaName}`);
 
   /** A full replacement of the tenant's state from the shape `GET /_sandbox/state` answers; 400 names the field. */
@@ -88,6 +91,8 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
     const methods = ENDPOINTS[endpoint];
     if (!methods) return problem(404, `path: no sandbox endpoint ${path}; there are ${Object.keys(ENDPOINTS).join(', ')}`);
     if (!methods.includes(method)) return problem(405, `method: ${method} is not allowed on ${path}; allowed: ${methods.join(', ')}`, { Allow: methods.join(', ') });
+    // The token endpoint authenticates OAuth clients, not tenants (mocks/sandbox/oauth.ts).
+    if (path === TOKEN_PATH) return tokenEndpoint(authorization, body);
     const tenant = tenantOf(authorization);
     if (!tenant || !tenant.startsWith(`${scheme}:`)) {
       return problem(401, `header.Authorization: the control API takes this API's credentials (${challenge.split(' ')[0]}), to know whose sandbox to act on`, { 'WWW-Authenticate': challenge });

@@ -1,6 +1,7 @@
 // The sandbox's memory: per API, per tenant (the bearer token, or the Basic user), named collections of plain
 // JSON items. A tenant is created from the seed the first time it is seen; reset puts it back. Persisting the
 // whole store is the caller's business (snapshot/restore), told of every change through onChange.
+import { clientOfToken } from './oauth.ts';
 
 export interface StoredItem {
   /** The parent the item belongs to (a RedEx device's application), when its collection declares one. */
@@ -65,11 +66,17 @@ export class SandboxStore {
   }
 }
 
-/** The tenant a request belongs to: `bearer:<token>` or `basic:<user>`; undefined without usable credentials. */
+/**
+ * The tenant a request belongs to: `bearer:<token>` or `basic:<user>`; undefined without usable credentials. A token
+ * from the sandbox's token endpoint stands for its client id (`bearer:<client id>`), and is unusable once expired.
+ */
 export function tenantOf(authorization: string | undefined): string | undefined {
   const match = /^\s*(Bearer|Basic)\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match) return undefined;
-  if (match[1]!.toLowerCase() === 'bearer') return `bearer:${match[2]}`;
+  if (match[1]!.toLowerCase() === 'bearer') {
+    const client = clientOfToken(match[2]!);
+    return client === null ? undefined : `bearer:${client ?? match[2]}`;
+  }
   const decoded = Buffer.from(match[2]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon < 0 ? undefined : `basic:${decoded.slice(0, colon)}`;

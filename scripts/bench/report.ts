@@ -58,10 +58,10 @@ export function renderReadmeTable(report: { date: string; machine: Record<string
     });
   }
   if (client) {
-    rows.push({ what: 'generated client call ÷ raw fetch of the same URL (median latency)', figure: `${client.clientOverFetchRatio} (${client.clientUs} µs vs ${client.rawFetchUs} µs)`, bound: '≤ 1.15', met: client.clientOverFetchRatio <= 1.15 });
+    rows.push({ what: 'generated client call (retries and timeout on) ÷ raw fetch of the same URL (median latency)', figure: `${client.clientOverFetchRatio} (${client.clientUs} µs vs ${client.rawFetchUs} µs)`, bound: '≤ 1.05', met: client.clientOverFetchRatio <= 1.05 });
   }
   if (size) {
-    rows.push({ what: 'one API client beyond openapi-fetch (esbuild, minified, gzip; worst API)', figure: `${size.maxClientOverOpenapiFetchKb} kB`, bound: '≤ 3 kB', met: size.maxClientOverOpenapiFetchKb <= 3 });
+    rows.push({ what: 'one API client with retries, timeouts, paginate and clientCredentials, beyond openapi-fetch (esbuild, minified, gzip; worst API)', figure: `${size.maxClientOverOpenapiFetchKb} kB`, bound: '≤ 3 kB', met: size.maxClientOverOpenapiFetchKb <= 3 });
     rows.push({ what: 'one API webhook receivers (esbuild, minified, gzip; worst API)', figure: size.maxReceiverGzipKb === null ? 'n/a' : `${size.maxReceiverGzipKb} kB`, bound: '≤ 6 kB', met: size.maxReceiverGzipKb === null ? null : size.maxReceiverGzipKb <= 6 });
   }
   if (soak) {

@@ -183,18 +183,21 @@ function controlAndFaults(sections: Section[], specs: Map<string, Obj>): string 
       <tr><td><code>GET /_sandbox/deliveries</code></td><td>the tenant's delivery log, newest first: id, URL, headers, body and every attempt</td></tr>
       <tr><td><code>POST /_sandbox/deliveries/{id}/redeliver</code></td><td>sends a logged delivery again, as a new delivery naming the original</td></tr>
       <tr><td><code>GET /_sandbox/requests</code></td><td>what the tenant sent this mock, newest first: method, path, query, headers (without credentials), body, status, the operation matched, the problems found</td></tr>
+      <tr><td><code>POST /_sandbox/oauth/token</code></td><td>OAuth 2.0 client credentials, standing in for the vendors' token endpoints: any client id, its secret fixed by its first request; the token's tenant is the client id; <code>expires_in</code> (seconds) may be sent as a form field</td></tr>
     </table>
     ${shell(curlLines([`curl ${shellQuote(state)}`, auth]))}
     ${shell(curlLines([`curl -X PUT ${shellQuote(state)}`, auth, `-H 'Content-Type: application/json'`, `--data-raw ${shellQuote('{"unknownCollection": []}')}  # -> 400`]))}
     ${shell(curlLines([`curl -X POST ${shellQuote(`${demo.origin}/_sandbox/reset`)}`, auth]))}
     ${shell(curlLines([`curl ${shellQuote(`${demo.origin}/_sandbox/deliveries`)}`, auth]))}
     ${shell(curlLines([`curl ${shellQuote(`${demo.origin}/_sandbox/requests`)}`, auth]))}
+    ${shell(curlLines([`curl -X POST ${shellQuote(`${demo.origin}/_sandbox/oauth/token`)}`, `-u ${shellQuote(`${GUIDE_TENANT}:my-secret`)}`, `-H 'Content-Type: application/x-www-form-urlencoded'`, `--data-raw 'grant_type=client_credentials&expires_in=600'`]))}
   </section>
 
   <section id="faults">
     <h2>Fault injection</h2>
     <p>A <code>Prefer</code> header on any request asks for a fault, answered in the vendor's own error envelope:
     <code>delay=&lt;ms&gt;</code> (up to 60000) answers late, <code>fault=&lt;500-599&gt;</code> answers that status,
+    <code>fault=429</code> answers 429 with <code>Retry-After: 1</code> (<code>retry-after=&lt;seconds&gt;</code> sets it),
     <code>fault=reset</code> drops the connection. Prism's own <code>code=</code>, <code>example=</code> and
     <code>dynamic=true</code> pick a documented answer without touching the tenant's state. <code>npx partner-api-sandbox start --faults 0.1</code>
     injects a random fault into a tenth of all requests.</p>

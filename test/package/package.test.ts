@@ -34,14 +34,21 @@ const bin = (tool: string) => join(projectRoot, 'node_modules', '.bin', tool);
 const apis = loadApis();
 const manifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
 
-/** The ```ts blocks of README.md's "## Usage" section, by the subpath each imports. */
+/** The ```ts blocks of README.md's "## Usage" section, by the subpath each imports (`redex`, then `redex-2`, ...). */
 export function readmeExamples(readme = readFileSync(join(projectRoot, 'README.md'), 'utf8')): Map<string, string> {
   const start = readme.indexOf('\n## Usage');
   if (start < 0) return new Map();
   const next = readme.indexOf('\n## ', start + 1);
   const section = readme.slice(start, next < 0 ? undefined : next);
   const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
-  return new Map(blocks.map((code) => [/from 'partner-api-contracts\/([\w-]+)'/.exec(code)?.[1] ?? '?', code]));
+  const examples = new Map<string, string>();
+  for (const code of blocks) {
+    const subpath = /from 'partner-api-contracts\/([\w-]+)'/.exec(code)?.[1] ?? '?';
+    let key = subpath;
+    for (let count = 2; examples.has(key); count++) key = `${subpath}-${count}`;
+    examples.set(key, code);
+  }
+  return examples;
 }
 
 const STRICT = {
@@ -134,7 +141,8 @@ describe('the packed partner-api-contracts', () => {
   });
 
   it('README has a usage example per API, importing that API\'s subpath', () => {
-    expect([...readmeExamples().keys()].sort()).toEqual(apis.map((api) => api.id).sort());
+    const subpaths = new Set([...readmeExamples().keys()].map((key) => key.replace(/-\d+$/, '')));
+    expect([...subpaths].sort()).toEqual(apis.map((api) => api.id).sort());
   });
 
   it('a strict consumer and the README examples type-check with moduleResolution nodenext (and compile)', () => {
@@ -203,7 +211,7 @@ describe('the packed partner-api-contracts', () => {
     expect(problems).toEqual([]);
   });
 
-  it('size: one API client adds at most 3 kB gzip beyond openapi-fetch, one API\'s webhook receivers at most 6 kB', async () => {
+  it('size: one API client (retries, timeouts, paginate, clientCredentials) adds at most 3 kB gzip beyond openapi-fetch, one API\'s webhook receivers at most 6 kB', async () => {
     const gzip = async (contents: string) => {
       const result = await esbuild({
         stdin: { contents, resolveDir: consumer, loader: 'js' },
@@ -219,7 +227,10 @@ describe('the packed partner-api-contracts', () => {
     const baseline = await gzip(`import createClient from 'openapi-fetch'; export const c = createClient({ baseUrl: 'https://x' });`);
     const sizes: Record<string, string> = {};
     for (const api of apis) {
-      const client = await gzip(`import { createClient } from 'partner-api-contracts/${api.id}'; export const c = createClient({ auth: { token: 't' } });`);
+      // With all of it: retries and timeouts are in every client, paginate where the API pages, tokens on Bearer APIs.
+      const client = await gzip(
+        `import * as api from 'partner-api-contracts/${api.id}'; export const c = api.createClient({ auth: { token: 't' } }); export const extras = [api.clientCredentials, api.TimeoutError, api.PaginationError, api.OAuthError];`,
+      );
       const module = await import(join(consumer, 'node_modules', 'partner-api-contracts', 'dist', 'generated', api.id, 'index.js'));
       const receivers = Object.keys(module).filter((name) => /^parse[A-Z]/.test(name));
       const receiver = receivers.length ? await gzip(`export { ${receivers.join(', ')} } from 'partner-api-contracts/${api.id}';`) : 0;
