@@ -19,6 +19,7 @@ import { distStep } from './steps/dist.ts';
 import { lintStep } from './steps/lint.ts';
 import { typesStep } from './steps/types.ts';
 import { validatorsStep } from './steps/validators.ts';
+import { sandboxValidatorsStep } from './steps/sandbox-validators.ts';
 import { entryStep } from './steps/webhooks-entry.ts';
 import { webhooksStep } from './steps/webhooks.ts';
 
@@ -50,6 +51,7 @@ export async function build(options: BuildOptions = {}): Promise<StepRunner> {
         await runner.run(typesStep(api, root, outRoot));
         await runner.run(clientStep(api, root, outRoot));
         await runner.run(validatorsStep(api, root, outRoot));
+        await runner.run(sandboxValidatorsStep(api, root, outRoot));
         await runner.run(webhooksStep(api, root, outRoot));
         await runner.run(entryStep(api, root, outRoot));
         await runner.run(codeSamplesStep(api, root, outRoot));
