@@ -1,34 +1,45 @@
-// One API's mock. The request path reads top-down: transport (target, body) -> faults -> routing -> Prism
-// (request and security validation, examples, Prefer) -> the sandbox (state, deliveries) -> the answer. Every
-// error, whoever finds it, is answered in the vendor's envelope (mocks/sandbox/errors.ts); nothing a client sends
-// makes this server answer 5xx or stop, unless a fault was asked for.
+// One API's mock. A request goes through named stages, each its own module under mocks/sandbox/:
+//   transport (target, body) -> control (/_sandbox/) -> faults (Prefer: delay/fault) -> route (router) ->
+//   validate (request-check, with validators compiled at build time) -> dispatch (state, deliveries) -> answer.
+// That is the fast path. Prism (prism-engine, imported on first use) answers what the fast path leaves to it:
+// `Prefer: code=|example=|dynamic=`, operations without state, an Accept it does not negotiate. Every error,
+// whoever finds it, is answered in the vendor's envelope; nothing a client sends makes this server answer 5xx
+// or stop, unless a fault was asked for.
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from '@stoplight/prism-core';
-import { createInstance, getHttpOperationsFromSpec, type IHttpConfig, type IHttpRequest } from '@stoplight/prism-http';
-import type { IHttpOperation } from '@stoplight/types';
-import { getHttpConfigFromRequest } from '@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js';
 import { basePathsOf, parameterNamesOf, stripBasePath } from './shared/openapi-json.ts';
 import { loadDeclaration } from './shared/declaration.ts';
-import { createErrorWriter, type Reason } from './sandbox/errors.ts';
-import { faultOf } from './sandbox/faults.ts';
-import { createRouter, type Route } from './sandbox/router.ts';
+import { createAnswers, type Answers } from './sandbox/answer.ts';
+import { loadSandboxValidators, type OperationModel, type SandboxValidators } from './sandbox/compiled.ts';
 import { createControl } from './sandbox/control.ts';
 import { createDeliveries, type Deliveries, type DeliveryDeclaration } from './sandbox/deliveries.ts';
+import { createResponseCheck, dispatchToState, isStateful } from './sandbox/dispatch.ts';
+import type { Reason } from './sandbox/errors.ts';
+import { faultOf } from './sandbox/faults.ts';
+import { journalHeaders, RequestJournal, type JournalEntry } from './sandbox/journal.ts';
+import { lazyPrism, type PrismEngine, type PrismInput } from './sandbox/prism-engine.ts';
+import { checkRequest, documentedStatus, expectedStatuses, undocumentedRejection } from './sandbox/request-check.ts';
+import { createRouter, type Route } from './sandbox/router.ts';
 import { createState, type Change, type SandboxState, type StateDeclaration } from './sandbox/state.ts';
 import { tenantOf } from './sandbox/store.ts';
-import { createResponseValidator } from './sandbox/validate.ts';
 import { headerSafe, parseBody, readBody, send, targetOf, MAX_BODY_BYTES } from './sandbox/transport.ts';
-import { journalHeaders, RequestJournal } from './sandbox/journal.ts';
 
 export interface MockOptions {
   /** Bundled spec (generated/<api>/openapi.json). */
   specPath: string;
   /** The API's sandbox declaration (specs/<api>/sandbox.yaml); without it errors are problem+json. */
   declarationPath?: string;
+  /**
+   * The validators compiled at build time (generated/<api>/sandbox-validators.js); by default the file of that
+   * name beside specPath. Without one, every request goes through Prism (slower, same answers).
+   */
+  validatorsPath?: string;
   /** Called once per request, and once per callback attempt, with a short log line; omit for silence. */
   log?: (line: string) => void;
+  /** Called once per answered request to the API (not the control API's), after the answer is written; the request journal gets the same record. */
+  onRequest?: (record: RequestRecord) => void;
   /** Let deliveries go to hosts other than loopback (off by default: samples name public hosts). */
   allowRemoteCallbacks?: boolean;
   /** Share of requests (0 to 1) that get a random injected fault. */
@@ -45,6 +56,9 @@ export interface MockOptions {
   attemptTimeoutMs?: number;
 }
 
+/** What one request was and how it was answered: the request journal's entry (credentials left out). */
+export type RequestRecord = JournalEntry;
+
 /** The state and deliveries behind a running mock, for `npm start` (state file, --emit-every) and tests. */
 export interface Sandbox {
   state: SandboxState;
@@ -52,52 +66,22 @@ export interface Sandbox {
   journal: RequestJournal;
 }
 
-/** What the request journal learns of a request while it is handled. */
-interface Trace {
+export type MockServer = Server & { sandbox: Sandbox };
+
+/** What the stages learn about a request, for the log line and the request journal. */
+interface Exchange {
+  notes: string[];
+  /** The reasons it was refused (as its error answer names them), or the problems of the sandbox's own answer. */
+  problems: string[];
   /** Control API requests are the test's own, not the service's: not journaled. */
   skip?: boolean;
   body: unknown;
   operationId: string | null;
-  problems: string[];
-}
-
-export type MockServer = Server & { sandbox: Sandbox };
-
-/** A Prism validation result; severity 0 is DiagnosticSeverity.Error. */
-interface Violation {
-  path?: (string | number)[];
-  message: string;
-  severity: number;
-}
-
-/** Statuses Prism answers for a request it rejects; their bodies are rewritten into the vendor's envelope. */
-const REJECTION_STATUSES = new Set([400, 401, 403, 404, 405, 406, 413, 415, 422]);
-
-function reasonOf({ path = [], message }: Violation, parameterNames: Map<string, string>): Reason {
-  const segments = path.map(String);
-  const location = segments[0];
-  if (location === 'query' || location === 'header' || location === 'path') {
-    if (segments[1]) {
-      const declared = parameterNames.get(segments[1].toLowerCase()) ?? segments[1];
-      message = message.replace(new RegExp(`\\b${segments[1].replace(/[^\w]/g, '\\$&')}\\b`, 'g'), declared);
-      segments[1] = declared;
-    } else {
-      // A missing required parameter: the name is only inside the message ("must have required property 'x'").
-      const missing = /required property '([^']+)'/.exec(message)?.[1];
-      if (missing) {
-        const declared = parameterNames.get(missing.toLowerCase()) ?? missing;
-        message = message.replace(`'${missing}'`, `'${declared}'`);
-        segments.push(declared);
-      }
-    }
-  }
-  // The field as the vendor's `errors` maps name it (`resourceId`, `eventPayloadTypes.0`), without the location.
-  const field = segments.slice(1).join('.') || segments[0] || 'request';
-  return { field, text: segments.length > 1 ? `${segments.join('.')}: ${message}` : message };
 }
 
 function queryOf(search: string): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = {};
+  if (!search) return query;
   const searchParams = new URLSearchParams(search);
   for (const key of new Set(searchParams.keys())) {
     const values = searchParams.getAll(key);
@@ -116,21 +100,39 @@ function setCorsHeaders(request: IncomingMessage, reply: ServerResponse) {
 const headerOf = (headers: Record<string, unknown> | undefined, name: string) =>
   Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] as string | undefined;
 
+/** Prism's own preference query parameters (`__code`, `__example`, `__dynamic`, `__seed`). */
+const prismQuery = (query: Record<string, unknown>) => Object.keys(query).some((key) => key.startsWith('__'));
+
+/**
+ * The media type of the success answer when the request's Accept takes the first JSON type documented (or says
+ * nothing); undefined when only Prism's negotiation can say.
+ */
+function acceptedSuccessType(model: OperationModel, accept: string | undefined): string | undefined {
+  const success = Object.keys(model.responses).filter((code) => /^2(\d\d|XX)$/.test(code)).sort()[0];
+  if (success === undefined) return undefined;
+  const types = model.responses[success]!;
+  if (types.length === 0) return 'application/json';
+  const first = types[0]!;
+  if (accept === undefined || accept.trim() === '') return first;
+  const ranges = accept.split(',').map((range) => range.split(';')[0]!.trim().toLowerCase());
+  return ranges.every((range) => range === '*/*' || range === first.toLowerCase()) ? first : undefined;
+}
+
 export async function createPrismMock(options: MockOptions): Promise<MockServer> {
   const spec = JSON.parse(readFileSync(options.specPath, 'utf8'));
   const declaration = loadDeclaration(options.declarationPath);
-  let errorAnswer: ReturnType<typeof createErrorWriter>;
-  try {
-    errorAnswer = createErrorWriter(spec, declaration.errors);
-  } catch (error) {
-    throw new Error(`${options.declarationPath}: ${(error as Error).message}`);
-  }
-  // Deliveries (the VTN's callback included) are the sandbox's, sent only for requests that succeeded.
-  const operations: IHttpOperation[] = (await getHttpOperationsFromSpec(spec)).map((operation) => ({ ...operation, callbacks: [] }));
   const router = createRouter(spec);
+  const parameterNames = parameterNamesOf(spec);
+  let answers: Answers;
+  const exchanges = new WeakMap<ServerResponse, Exchange>();
   let state: SandboxState;
   let deliveries: Deliveries;
   try {
+    // Whoever refuses a request, the journal keeps the reasons its error answer names.
+    answers = createAnswers(spec, declaration.errors, router.challengeOf, parameterNames, (reply, status, reasons, message) => {
+      const exchange = exchanges.get(reply);
+      if (exchange) exchange.problems = reasons.length ? reasons.map((reason) => reason.text) : [message ?? `answered ${status}`];
+    });
     state = createState(spec, declaration as StateDeclaration, { ids: options.ids, clock: options.clock });
     deliveries = createDeliveries(spec, (declaration.deliveries ?? {}) as Record<string, DeliveryDeclaration>, state, {
       log: options.log,
@@ -143,36 +145,79 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
   } catch (error) {
     throw new Error(`${options.declarationPath}: ${(error as Error).message}`);
   }
+  const validatorsPath = options.validatorsPath ?? join(dirname(options.specPath), 'sandbox-validators.js');
+  const compiled: SandboxValidators | undefined = options.validatorsPath || existsSync(validatorsPath) ? await loadSandboxValidators(validatorsPath) : undefined;
   const journal = new RequestJournal();
   const control = createControl(spec, state, deliveries, router.challengeOf(), journal);
-  const responseErrors = createResponseValidator(spec);
+  const responseCheck = createResponseCheck(spec, compiled);
+  const prism: PrismEngine = lazyPrism(spec);
   const basePaths = basePathsOf(spec);
-  const parameterNames = parameterNamesOf(spec);
-  const logger = createLogger('MOCK', { level: 'silent' });
-  // The same configuration `prism mock` uses: validate requests and security, static examples unless asked.
-  const config: IHttpConfig = {
-    mock: { dynamic: false },
-    validateRequest: true,
-    validateResponse: false,
-    checkSecurity: true,
-    errors: false,
-    upstreamProxy: undefined,
-    isProxy: false,
-  };
-  const prism = createInstance(config, { logger });
 
-  function answerError(reply: ServerResponse, status: number, reasons: Reason[], route?: Route, extraHeaders: Record<string, string> = {}, message?: string) {
-    const trace = traces.get(reply);
-    if (trace) trace.problems = reasons.length ? reasons.map((reason) => reason.text) : [message ?? `answered ${status}`];
-    const { contentType, body } = errorAnswer(status, reasons, route?.operation, message);
-    const headers: Record<string, string> = { 'content-type': contentType, ...extraHeaders };
-    if (status === 401) headers['WWW-Authenticate'] = router.challengeOf(route);
-    send(reply, status, headers, body);
+  /** The fast path: true when it answered; false leaves the request to Prism. */
+  async function fastPath(reply: ServerResponse, route: Route, input: PrismInput, bodyInvalid: string | undefined, exchange: Exchange): Promise<boolean> {
+    const model = compiled?.operationOf(route.method, route.path);
+    if (!model || input.headers.prefer !== undefined || prismQuery(input.query)) return false;
+    const violations = checkRequest(model, compiled!.validators, { headers: input.headers, query: input.query, pathParams: route.params, body: input.body });
+    if (violations.length > 0) {
+      const statuses = expectedStatuses(violations);
+      const status = documentedStatus(model, statuses);
+      const reasons = answers.rejection(reply, status === undefined ? { kind: 'undocumented', ...undocumentedRejection(violations) } : { kind: 'documented', status, violations }, bodyInvalid, route);
+      return reasons !== undefined;
+    }
+    if (!isStateful(state, route)) return false;
+    const contentType = acceptedSuccessType(model, input.headers.accept);
+    if (contentType === undefined) return false;
+    await answerFromState(reply, route, input, contentType, exchange);
+    return true;
   }
 
-  const traces = new WeakMap<ServerResponse, Trace>();
+  async function answerFromState(reply: ServerResponse, route: Route, input: PrismInput, contentType: string, exchange: Exchange) {
+    const tenant = tenantOf(input.headers.authorization);
+    if (router.requiresCredentials(route) && !tenant) return rejectCredential(reply, route, exchange);
+    const dispatched = await dispatchToState(state, deliveries, responseCheck, { route, query: input.query, body: input.body, tenant: tenant ?? 'anonymous' });
+    if (!dispatched) return;
+    if (dispatched.kind === 'error') {
+      return answers.error(reply, dispatched.answer.status, dispatched.answer.reasons, route, {}, dispatched.answer.message);
+    }
+    if (dispatched.problems.length) {
+      exchange.notes.push(`answer breaks the spec: ${dispatched.problems.join('; ')}`);
+      exchange.problems.push(...dispatched.problems);
+      reply.setHeader('x-sandbox-response-violations', headerSafe(dispatched.problems.join('; ')).slice(0, 4000));
+    }
+    if (dispatched.change) options.onChange?.(dispatched.change);
+    send(reply, dispatched.status, dispatched.body === undefined ? {} : { 'content-type': contentType }, dispatched.body);
+  }
 
-  async function handle(request: IncomingMessage, reply: ServerResponse, note: (text: string) => void, trace: Trace) {
+  /** Prism takes any `Bearer <anything>`; a tenant needs a well-formed credential (`Bearer a b c` is not one). */
+  function rejectCredential(reply: ServerResponse, route: Route, exchange: Exchange) {
+    const reason: Reason = { field: 'header.Authorization', text: `header.Authorization: not a well-formed ${router.challengeOf(route).split(' ')[0]} credential` };
+    answers.error(reply, 401, [reason], route);
+  }
+
+  /** Prism's path: fixed answers (Prefer), operations without state, and whatever the fast path leaves. */
+  async function prismPath(reply: ServerResponse, route: Route | undefined, input: PrismInput, bodyInvalid: string | undefined, exchange: Exchange) {
+    const result = await prism.request(input);
+    if (result.kind === 'bad-preference') return answers.error(reply, 400, [{ field: 'header.Prefer', text: `header.Prefer: ${result.detail}` }], route);
+    const rejection = answers.rejection(
+      reply,
+      result.kind === 'problem' ? { kind: 'undocumented', status: result.status, detail: result.detail || result.message } : { kind: 'documented', status: result.status, violations: result.violations },
+      bodyInvalid,
+      route,
+    );
+    if (rejection) return;
+    if (result.kind === 'problem') return;
+    const outputHeaders = result.headers;
+    if (result.status === 401) outputHeaders['WWW-Authenticate'] = router.challengeOf(route);
+    const success = result.status >= 200 && result.status < 300;
+    if (success && route && router.requiresCredentials(route) && !tenantOf(input.headers.authorization)) return void rejectCredential(reply, route, exchange);
+    if (success && route && !result.fixedAnswer && isStateful(state, route)) {
+      return void (await answerFromState(reply, route, input, headerOf(outputHeaders, 'content-type') ?? 'application/json', exchange));
+    }
+    if (!headerOf(outputHeaders, 'content-type') && result.body !== undefined) outputHeaders['content-type'] = 'application/json';
+    send(reply, result.status, outputHeaders, result.body);
+  }
+
+  async function handle(request: IncomingMessage, reply: ServerResponse, exchange: Exchange) {
     setCorsHeaders(request, reply);
     const method = (request.method ?? 'GET').toUpperCase();
     if (method === 'OPTIONS' && request.headers['access-control-request-method']) {
@@ -180,152 +225,93 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       reply.writeHead(204, { 'content-length': 0 }).end();
       return;
     }
+    // transport
     const target = targetOf(request.url);
+    // control
     if (target.path.startsWith('/_sandbox/') && !target.invalid) {
       const received = await readBody(request);
       if (received.kind === 'aborted') return;
       if (received.kind === 'too-large') return send(reply, 413, { 'content-type': 'application/problem+json', connection: 'close' }, { title: 'Payload Too Large', status: 413, detail: `body: larger than ${MAX_BODY_BYTES} bytes` });
       const parsed = parseBody(received.kind === 'body' ? received.bytes : undefined, request.headers['content-type'] ?? 'application/json');
-      trace.skip = true;
+      exchange.skip = true;
       const answer = await control(method, target.path, request.headers.authorization, parsed.body, parsed.invalid);
       return send(reply, answer.status, answer.headers, answer.body);
     }
+    // faults
     const fault = faultOf(request.headers.prefer, options.faultShare);
     if (fault.delayMs > 0) await sleep(fault.delayMs);
     if (fault.fault === 'reset') {
-      note('fault: connection reset');
+      exchange.notes.push('fault: connection reset');
       request.socket.destroy();
       return;
     }
+    // route
     const path = stripBasePath(target.path, basePaths);
     const match = target.invalid ? undefined : router.match(method, path);
     const route = match?.kind === 'ok' ? match.route : undefined;
-    if (fault.invalid) return answerError(reply, 400, [{ field: 'header.Prefer', text: fault.invalid }], route);
+    if (fault.invalid) return answers.error(reply, 400, [{ field: 'header.Prefer', text: fault.invalid }], route);
     if (typeof fault.fault === 'number') {
-      note(`fault: ${fault.fault}`);
-      return answerError(reply, fault.fault, [{ text: `fault injected on request (Prefer: fault=${fault.fault}, a sandbox extension)` }], route, fault.headers);
+      exchange.notes.push(`fault: ${fault.fault}`);
+      return answers.error(reply, fault.fault, [{ text: `fault injected on request (Prefer: fault=${fault.fault}, a sandbox extension)` }], route, fault.headers);
     }
-    if (target.invalid) return answerError(reply, 400, [{ field: 'path', text: target.invalid }]);
+    if (target.invalid) return answers.error(reply, 400, [{ field: 'path', text: target.invalid }]);
 
     const received = await readBody(request);
     if (received.kind === 'aborted') return;
     if (received.kind === 'too-large') {
-      return answerError(reply, 413, [{ field: 'body', text: `body: larger than the sandbox's limit of ${MAX_BODY_BYTES} bytes` }], route, { connection: 'close' });
+      return answers.error(reply, 413, [{ field: 'body', text: `body: larger than the sandbox's limit of ${MAX_BODY_BYTES} bytes` }], route, { connection: 'close' });
     }
-    if (!match || match.kind === 'no-path') return answerError(reply, 404, [{ field: 'path', text: `path: no operation at ${target.path}` }]);
+    if (!match || match.kind === 'no-path') return answers.error(reply, 404, [{ field: 'path', text: `path: no operation at ${target.path}` }]);
     if (match.kind === 'no-method' && method === 'OPTIONS') {
       // A plain OPTIONS (not a CORS preflight) asks what the path allows.
       reply.writeHead(204, { Allow: match.allowed.join(', '), 'content-length': 0 }).end();
       return;
     }
     if (match.kind === 'no-method') {
-      return answerError(reply, 405, [{ field: 'method', text: `method: ${method} is not allowed on ${target.path}; allowed: ${match.allowed.join(', ')}` }], undefined, {
+      return answers.error(reply, 405, [{ field: 'method', text: `method: ${method} is not allowed on ${target.path}; allowed: ${match.allowed.join(', ')}` }], undefined, {
         Allow: match.allowed.join(', '),
       });
     }
 
+    // validate -> dispatch -> answer (fast path), else Prism
     const parsed = parseBody(received.kind === 'body' ? received.bytes : undefined, request.headers['content-type']);
-    trace.body = parsed.body ?? null;
-    trace.operationId = route?.operationId ?? null;
+    exchange.body = parsed.body ?? null;
+    exchange.operationId = route?.operationId ?? null;
     const headers = { ...(request.headers as Record<string, string>) };
     if (fault.remainingPrefer) headers.prefer = fault.remainingPrefer;
     else delete headers.prefer;
-    const input: IHttpRequest = {
-      method: method.toLowerCase() as IHttpRequest['method'],
-      url: { path, query: queryOf(target.search) },
-      headers,
-      body: parsed.body,
-    };
-    // Prefer: code=, example=, dynamic= (or __code... query parameters), parsed exactly as `prism mock` does.
-    const preferences = getHttpConfigFromRequest(input);
-    if (preferences._tag === 'Left') {
-      return answerError(reply, 400, [{ field: 'header.Prefer', text: `header.Prefer: ${preferences.left.detail ?? preferences.left.message}` }], route);
-    }
-    const result = await prism.request(input, operations, { ...config, mock: { ...config.mock, ...preferences.right } })();
-    if (result._tag === 'Left') {
-      const problem = result.left as Error & { status?: number; detail?: string };
-      // A Prism 5xx here means it could not pick an answer (no 400 documented, a schema too complex): the request's fault.
-      const status = problem.status && problem.status < 500 ? problem.status : 400;
-      const reasons: Reason[] = parsed.invalid ? [{ field: 'body', text: parsed.invalid }] : [{ text: problem.detail || problem.message }];
-      return answerError(reply, status, reasons, route);
-    }
-    const { output, validations } = result.right;
-    const violations = (validations.input as unknown as Violation[]).filter((violation) => violation.severity === 0);
-    const reasons = violations.map((violation) => reasonOf(violation, parameterNames));
-    // Prism reports a media type it cannot take as a violation with code 415, then answers the documented 400.
-    const unsupportedMedia = violations.some((violation) => String((violation as { code?: unknown }).code) === '415');
-    if (parsed.invalid) reasons.unshift({ field: 'body', text: parsed.invalid });
-    if (reasons.length > 0) reply.setHeader('sl-violations', headerSafe(JSON.stringify(reasons)).slice(0, 8000));
-    const outputHeaders = { ...(output.headers ?? {}) } as Record<string, string>;
-    if (REJECTION_STATUSES.has(output.statusCode) && (reasons.length > 0 || output.statusCode === 401)) {
-      return answerError(reply, unsupportedMedia && output.statusCode === 400 ? 415 : output.statusCode, reasons, route);
-    }
-    if (output.statusCode === 401) outputHeaders['WWW-Authenticate'] = router.challengeOf(route);
-    // Prism takes any `Bearer <anything>`; a tenant needs a well-formed credential (`Bearer a b c` is not one).
-    if (output.statusCode >= 200 && output.statusCode < 300 && route && router.requiresCredentials(route) && !tenantOf(request.headers.authorization)) {
-      return answerError(reply, 401, [{ field: 'header.Authorization', text: `header.Authorization: not a well-formed ${router.challengeOf(route).split(' ')[0]} credential` }], route);
-    }
-    const fixedAnswer = preferences.right.code !== undefined || preferences.right.exampleKey !== undefined || preferences.right.dynamic !== undefined;
-    if (route && !fixedAnswer && output.statusCode >= 200 && output.statusCode < 300) {
-      // The sandbox answers from the tenant's state where the declaration covers the operation.
-      const stateRequest = { route, query: input.url.query ?? {}, body: parsed.body, tenant: tenantOf(request.headers.authorization) ?? 'anonymous' };
-      let answer = state.handle(stateRequest);
-      if (answer?.kind === 'answer' && answer.deliver && answer.subject) {
-        // The vendor delivers to the item first (HanChuESS's test), then answers it as it now stands.
-        const { webhook, example, onDelivered } = answer.deliver;
-        const subject = answer.subject;
-        await deliveries.trigger(stateRequest.tenant, webhook, undefined, {
-          item: subject,
-          exampleName: example,
-          onDelivered: () => (Object.assign(subject, onDelivered ?? {}), state.store.changed()),
-        });
-        answer = state.handle(stateRequest);
-      }
-      if (answer?.kind === 'error') return answerError(reply, answer.status, answer.reasons, route, {}, answer.message);
-      if (answer?.kind === 'answer') {
-        const problems = responseErrors(route, answer.status, answer.body);
-        if (problems.length) {
-          note(`answer breaks the spec: ${problems.join('; ')}`);
-          reply.setHeader('x-sandbox-response-violations', headerSafe(problems.join('; ')).slice(0, 4000));
-        }
-        if (answer.change) {
-          deliveries.onChange(answer.change.tenant, answer.change.collection, answer.change.action, answer.change.item);
-          options.onChange?.(answer.change);
-        }
-        const headers: Record<string, string> = { 'content-type': headerOf(outputHeaders, 'content-type') ?? 'application/json' };
-        return send(reply, answer.status, answer.body === undefined ? {} : headers, answer.body);
-      }
-    }
-    if (!headerOf(outputHeaders, 'content-type') && output.body !== undefined) outputHeaders['content-type'] = 'application/json';
-    send(reply, output.statusCode, outputHeaders, output.body);
+    const input: PrismInput = { method, path, query: target.invalid ? {} : queryOf(target.search), headers, body: parsed.body };
+    if (await fastPath(reply, match.route, input, parsed.invalid, exchange)) return;
+    await prismPath(reply, match.route, input, parsed.invalid, exchange);
   }
 
   const server = createServer((request, reply) => {
     const started = performance.now();
-    const notes: string[] = [];
-    const trace: Trace = { body: null, operationId: null, problems: [] };
-    traces.set(reply, trace);
+    const exchange: Exchange = { notes: [], problems: [], body: null, operationId: null };
+    exchanges.set(reply, exchange);
     const done = () => {
-      options.log?.(`${request.method} ${request.url} -> ${reply.statusCode}${notes.length ? ` (${notes.join(', ')})` : ''} ${Math.round(performance.now() - started)} ms`);
-      if (trace.skip) return;
+      options.log?.(`${request.method} ${request.url} -> ${reply.statusCode}${exchange.notes.length ? ` (${exchange.notes.join(', ')})` : ''} ${Math.round(performance.now() - started)} ms`);
+      if (exchange.skip) return;
       const target = targetOf(request.url);
-      journal.record(request.headers.authorization, {
+      const record: RequestRecord = {
         at: new Date().toISOString(),
         method: (request.method ?? 'GET').toUpperCase(),
         path: target.path,
         query: queryOf(target.search),
         headers: journalHeaders(request.headers),
-        body: trace.body,
+        body: exchange.body,
         status: reply.statusCode,
-        operationId: trace.operationId,
-        problems: trace.problems,
-      });
+        operationId: exchange.operationId,
+        problems: exchange.problems,
+      };
+      journal.record(request.headers.authorization, record);
+      options.onRequest?.(record);
     };
-    handle(request, reply, (text) => notes.push(text), trace)
+    handle(request, reply, exchange)
       .catch((error: Error) => {
         // Our own defect, not the client's: logged, answered, and the server keeps serving.
-        notes.push(`internal error: ${error.stack ?? error.message}`);
-        if (!reply.headersSent) answerError(reply, 500, [{ text: `the sandbox failed on this request: ${error.message}` }]);
+        exchange.notes.push(`internal error: ${error.stack ?? error.message}`);
+        if (!reply.headersSent) answers.error(reply, 500, [{ text: `the sandbox failed on this request: ${error.message}` }]);
         else reply.destroy();
       })
       .finally(done);
@@ -336,7 +322,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const reason = error.code === 'HPE_HEADER_OVERFLOW' ? 'request: the request headers are too large' : `request: not a valid HTTP request (${error.code ?? error.message})`;
-    const { contentType, body } = errorAnswer(status, [{ field: 'request', text: reason }]);
+    const { contentType, body } = answers.envelope(status, [{ field: 'request', text: reason }]);
     const payload = JSON.stringify(body);
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`,

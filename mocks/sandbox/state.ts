@@ -329,7 +329,7 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
     }
   }
 
-  return { store, handle, collections, seed };
+  return { store, handle, collections, operations, seed };
 }
 
 export type SandboxState = ReturnType<typeof createState>;
