@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { basePathsOf, parameterNamesOf, stripBasePath } from './shared/openapi-json.ts';
 import { loadDeclaration } from './shared/declaration.ts';
 import { createAnswers, type Answers } from './sandbox/answer.ts';
-import { loadSandboxValidators, type OperationModel, type SandboxValidators } from './sandbox/compiled.ts';
+import { loadSandboxValidators, type SandboxValidators } from './sandbox/compiled.ts';
 import { createControl } from './sandbox/control.ts';
 import { createDeliveries, type Deliveries, type DeliveryDeclaration } from './sandbox/deliveries.ts';
 import { createResponseCheck, dispatchToState, isStateful } from './sandbox/dispatch.ts';
@@ -20,11 +20,11 @@ import type { Reason } from './sandbox/errors.ts';
 import { faultOf } from './sandbox/faults.ts';
 import { journalHeaders, RequestJournal, type JournalEntry } from './sandbox/journal.ts';
 import { lazyPrism, type PrismEngine, type PrismInput } from './sandbox/prism-engine.ts';
-import { checkRequest, documentedStatus, expectedStatuses, undocumentedRejection } from './sandbox/request-check.ts';
+import { checkRequest, documentedStatus, expectedStatuses, negotiatedSuccessType, undocumentedRejection } from './sandbox/request-check.ts';
 import { createRouter, type Route } from './sandbox/router.ts';
 import { createState, type Change, type SandboxState, type StateDeclaration } from './sandbox/state.ts';
 import { tenantOf } from './sandbox/store.ts';
-import { headerSafe, parseBody, readBody, send, targetOf, MAX_BODY_BYTES } from './sandbox/transport.ts';
+import { headerSafe, parseBody, queryOf, readBody, send, targetOf, MAX_BODY_BYTES } from './sandbox/transport.ts';
 
 export interface MockOptions {
   /** Bundled spec (generated/<api>/openapi.json). */
@@ -79,17 +79,6 @@ interface Exchange {
   operationId: string | null;
 }
 
-function queryOf(search: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  if (!search) return query;
-  const searchParams = new URLSearchParams(search);
-  for (const key of new Set(searchParams.keys())) {
-    const values = searchParams.getAll(key);
-    query[key] = values.length === 1 ? values[0]! : values;
-  }
-  return query;
-}
-
 function setCorsHeaders(request: IncomingMessage, reply: ServerResponse) {
   reply.setHeader('Access-Control-Allow-Origin', request.headers.origin ?? '*');
   reply.setHeader('Access-Control-Allow-Headers', request.headers['access-control-request-headers'] ?? '*');
@@ -102,21 +91,6 @@ const headerOf = (headers: Record<string, unknown> | undefined, name: string) =>
 
 /** Prism's own preference query parameters (`__code`, `__example`, `__dynamic`, `__seed`). */
 const prismQuery = (query: Record<string, unknown>) => Object.keys(query).some((key) => key.startsWith('__'));
-
-/**
- * The media type of the success answer when the request's Accept takes the first JSON type documented (or says
- * nothing); undefined when only Prism's negotiation can say.
- */
-function acceptedSuccessType(model: OperationModel, accept: string | undefined): string | undefined {
-  const success = Object.keys(model.responses).filter((code) => /^2(\d\d|XX)$/.test(code)).sort()[0];
-  if (success === undefined) return undefined;
-  const types = model.responses[success]!;
-  if (types.length === 0) return 'application/json';
-  const first = types[0]!;
-  if (accept === undefined || accept.trim() === '') return first;
-  const ranges = accept.split(',').map((range) => range.split(';')[0]!.trim().toLowerCase());
-  return ranges.every((range) => range === '*/*' || range === first.toLowerCase()) ? first : undefined;
-}
 
 export async function createPrismMock(options: MockOptions): Promise<MockServer> {
   const spec = JSON.parse(readFileSync(options.specPath, 'utf8'));
@@ -165,7 +139,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       return reasons !== undefined;
     }
     if (!isStateful(state, route)) return false;
-    const contentType = acceptedSuccessType(model, input.headers.accept);
+    const contentType = negotiatedSuccessType(model, input.headers.accept);
     if (contentType === undefined) return false;
     await answerFromState(reply, route, input, contentType, exchange);
     return true;

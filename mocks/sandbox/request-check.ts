@@ -196,3 +196,18 @@ export function documentedStatus(model: OperationModel, statuses: number[]): num
   }
   return codes.includes('default') ? statuses[0] : undefined;
 }
+
+/**
+ * The media type of the success answer when the request's Accept takes the first JSON type documented (or says
+ * nothing); undefined when only Prism's negotiation can say.
+ */
+export function negotiatedSuccessType(model: OperationModel, accept: string | undefined): string | undefined {
+  const success = Object.keys(model.responses).filter((code) => /^2(\d\d|XX)$/.test(code)).sort()[0];
+  if (success === undefined) return undefined;
+  const types = model.responses[success]!;
+  if (types.length === 0) return 'application/json';
+  const first = types[0]!;
+  if (accept === undefined || accept.trim() === '') return first;
+  const ranges = accept.split(',').map((range) => range.split(';')[0]!.trim().toLowerCase());
+  return ranges.every((range) => range === '*/*' || range === first.toLowerCase()) ? first : undefined;
+}

@@ -41,6 +41,18 @@ export function targetOf(rawUrl: string | undefined): Target {
   return target;
 }
 
+/** The query as Prism takes it: one string per name, or every value when the name repeats. */
+export function queryOf(search: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  if (!search) return query;
+  const searchParams = new URLSearchParams(search);
+  for (const key of new Set(searchParams.keys())) {
+    const values = searchParams.getAll(key);
+    query[key] = values.length === 1 ? values[0]! : values;
+  }
+  return query;
+}
+
 export type BodyResult = { kind: 'none' } | { kind: 'body'; bytes: Buffer } | { kind: 'too-large'; drained: boolean } | { kind: 'aborted' };
 
 /** Reads the body up to MAX_BODY_BYTES; beyond it keeps draining (so the 413 reaches the client) up to a cap. */
