@@ -3,6 +3,7 @@
 // stored items, shaped like the operation's documented success example where the vendor wraps its data.
 import { randomUUID } from 'node:crypto';
 import { firstExampleOf, pointerTokens, resolveLocalRef, valueAt } from '../shared/openapi-json.ts';
+import { fillDefaults } from './defaults.ts';
 import type { Reason } from './errors.ts';
 import type { Route } from './router.ts';
 import { SandboxStore, type StoredItem, type TenantState } from './store.ts';
@@ -168,16 +169,10 @@ export function createState(spec: Json, declaration: StateDeclaration, options: 
     return defaults;
   }
 
-  /** Top-level `default`s of the request body schema (HanChuESS `events: ['*']`), applied to what was sent. */
+  /** The request body schema's `default`s at every depth (HanChuESS `events: ['*']`, VTN `bearerToken: null`), filled into what was sent. */
   function withBodyDefaults(route: Route, body: Json): Json {
     const media: any = Object.values(resolveLocalRef(spec, route.operation.requestBody).value?.content ?? {})[0];
-    const schema = media?.schema ? resolveLocalRef(spec, media.schema).value : undefined;
-    const filled = { ...body };
-    for (const [field, property] of Object.entries<any>(schema?.properties ?? {})) {
-      const resolved = property && typeof property === 'object' ? property : {};
-      if (filled[field] === undefined && resolved.default !== undefined) filled[field] = clone(resolved.default);
-    }
-    return filled;
+    return media?.schema ? fillDefaults(spec, media.schema, body) : body;
   }
 
   /** True when a schema (through $refs, anyOf/oneOf/allOf) lets a value be null. */
