@@ -37,6 +37,13 @@ const newSubscription: Subscription = {
   objectOperations: [{ objects: ['EVENT'], operations: ['POST'], callbackUrl: 'https://myserver.com/send/callback/here' }],
 };
 
+/** What the VTN stores for newSubscription: the spec's defaults filled in at every depth (OpenADR 3.0.1). */
+const withDefaults = (subscription: Subscription) => ({
+  ...subscription,
+  objectOperations: subscription.objectOperations.map((operation) => ({ bearerToken: null, ...operation })),
+  targets: subscription.targets ?? null,
+});
+
 const expectValid = (method: string, path: string, status: number, body: unknown) => expect(answerErrors('openadr3-vtn', method, path, status, body)).toEqual([]);
 
 describe('openadr3-vtn client against the mock', () => {
@@ -100,12 +107,11 @@ describe('openadr3-vtn client against the mock', () => {
     expect(error).toBeUndefined();
     expect(response.status).toBe(201);
     expect(data).toEqual({
-      ...newSubscription,
+      ...withDefaults(newSubscription), // targets and each objectOperations item's bearerToken: the spec's default null
       id: expect.stringMatching(/^vtn-\d+$/),
       createdDateTime: NOW,
       modificationDateTime: NOW,
       objectType: 'SUBSCRIPTION',
-      targets: null, // the spec's default
     });
     expectValid('post', '/subscriptions', 201, data);
     // A second create gets another id; both are listed.
@@ -159,12 +165,11 @@ describe('openadr3-vtn client against the mock', () => {
     expect(response.status).toBe(200);
     // What was sent, the id, creation time and objectType kept, a new modification time.
     expect(data).toEqual({
-      ...newSubscription,
+      ...withDefaults(newSubscription),
       id: 'object-999',
       createdDateTime: '2023-06-15T09:30:00Z',
       modificationDateTime: NOW,
       objectType: 'SUBSCRIPTION',
-      targets: null,
     });
     expectValid('put', '/subscriptions/{subscriptionID}', 200, data);
     const read = await client.GET('/subscriptions/{subscriptionID}', { params: { path: { subscriptionID: 'object-999' } } });

@@ -124,6 +124,7 @@ describe('openadr3-vtn: subscriptions', () => {
     },
     { requiredKeys: ['clientName', 'programID', 'objectOperations'] },
   );
+  const withDefaults = (body: Json) => ({ ...body, objectOperations: body.objectOperations.map((operation: Json) => ({ bearerToken: null, ...operation })), targets: body.targets ?? null });
   const valuesAt = (item: Json, path: string[]): string[] =>
     path.reduce<unknown[]>((nodes, key) => nodes.flatMap((node) => (Array.isArray(node) ? node : [node])).map((node) => (node && typeof node === 'object' ? (node as Json)[key] : undefined)), [item])
       .flatMap((node) => (Array.isArray(node) ? node : [node]))
@@ -156,8 +157,8 @@ describe('openadr3-vtn: subscriptions', () => {
           const answer = await call('openadr3-vtn', auth, 'POST', '/subscriptions', { body });
           expect(answer.status).toBe(201);
           const { id, createdDateTime, modificationDateTime, objectType, ...rest } = answer.body;
-          // targets defaults to null, which Subscription allows: stored and answered as null.
-          expect(rest).toEqual({ ...body, targets: body.targets ?? null });
+          // targets and each objectOperations item's bearerToken default to null (OpenADR 3.0.1): stored and answered as null.
+          expect(rest).toEqual(withDefaults(body));
           expect(objectType).toBe('SUBSCRIPTION');
           // Both are the time of the create (taken one after the other, so they may differ by a millisecond).
           expect(isDateTime(createdDateTime) && isDateTime(modificationDateTime)).toBe(true);
@@ -184,7 +185,7 @@ describe('openadr3-vtn: subscriptions', () => {
           if (stored < 0) return void expect(answer.status).toBe(404);
           expect(answer.status).toBe(200);
           const before = model.items[stored]!;
-          expect(answer.body).toEqual({ ...body, targets: body.targets ?? null, id, createdDateTime: before.createdDateTime, objectType: 'SUBSCRIPTION', modificationDateTime: expect.any(String) });
+          expect(answer.body).toEqual({ ...withDefaults(body), id, createdDateTime: before.createdDateTime, objectType: 'SUBSCRIPTION', modificationDateTime: expect.any(String) });
           expect(Date.parse(answer.body.modificationDateTime)).toBeGreaterThanOrEqual(Date.parse(before.modificationDateTime));
           model.items[stored] = answer.body;
         }),
