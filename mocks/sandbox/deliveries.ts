@@ -146,7 +146,12 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
         return heldValues.some((value) => (declaration.wildcard !== undefined && value === declaration.wildcard) || condition.offered!.has(String(value)));
       });
     const found: { subscriber: Json; target: Json; url: string }[] = [];
-    for (const stored of state.store.tenant(tenant)[declaration.subscribers] ?? []) {
+    // Only subscribers that hold an offered value (or none) can match: the state finds them without a scan.
+    const indexed = only ? undefined : conditions.find((condition) => 'offered' in condition);
+    const pool = indexed
+      ? state.subscribersHolding(tenant, declaration.subscribers, declaration.targets, indexed.field, [...indexed.offered!, ...(declaration.wildcard !== undefined ? [String(declaration.wildcard)] : [])])
+      : (state.store.tenant(tenant)[declaration.subscribers] ?? []);
+    for (const stored of pool) {
       const subscriber = stored.item;
       if (only && subscriber !== only) continue;
       const listed = declaration.targets ? subscriber[declaration.targets] : [subscriber];

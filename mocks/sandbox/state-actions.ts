@@ -1,6 +1,7 @@
 // The five things an operation can do to a collection (list, read, create, update, delete), each on its own,
 // given the request, the operation's declaration and the tenant's items in scope.
 import type { StoredItem } from './store.ts';
+import type { ItemIndexes } from './state-index.ts';
 import { clone, keysOf, publicView, type ItemTools } from './state-items.ts';
 import { requestValue, valuesAt } from './state-request.ts';
 import type { CollectionDeclaration, Json, OperationDeclaration, StateAnswer, StateRequest } from './state-types.ts';
@@ -18,6 +19,8 @@ export interface ActionContext {
   parent?: string;
   defaults: Map<string, unknown>;
   tools: ItemTools;
+  /** Lookups by id without scanning `items`; told of every change made here. */
+  indexes: ItemIndexes;
   /** Called after any change to the store. */
   changed: () => void;
 }
@@ -35,6 +38,11 @@ export function findItem(context: ActionContext): StoredItem | undefined {
   if (collection.singleton) return inScope[0];
   const keys = keysOf(collection);
   const wanted = String(requestValue(context.declared.id, context.request, context.defaults));
+  const keyed = (stored: StoredItem) => keys.some((key) => stored.item[key] !== undefined && String(stored.item[key]) === wanted);
+  if (inScope === context.items) {
+    const indexKeys = (item: Json) => keys.filter((key) => item[key] !== undefined).map((key) => String(item[key]));
+    return context.indexes.lookup(context.items, `keys ${keys.join(',')}`, indexKeys, [wanted]).find((stored) => keyed(stored) && matchesRequest(context, stored));
+  }
   return inScope.find((stored) => keys.some((key) => stored.item[key] !== undefined && String(stored.item[key]) === wanted) && matchesRequest(context, stored));
 }
 
@@ -92,7 +100,9 @@ export function createItem(context: ActionContext): StateAnswer {
   const now = tools.now();
   for (const [field, value] of Object.entries(collection.assign ?? {})) item[field] = tools.generated(value, now);
   if (collection.singleton) context.items.length = 0;
-  context.items.push({ parent: context.parent, item });
+  const stored = { parent: context.parent, item };
+  context.items.push(stored);
+  context.indexes.added(context.items, stored);
   context.changed();
   return { kind: 'answer', ...tools.shape(context.operationId, declared, publicView(collection, item)), change: { collection: declared.collection, action: 'create', item, tenant: request.tenant } };
 }
@@ -113,8 +123,15 @@ export function updateItem(context: ActionContext): StateAnswer {
   }
   const now = tools.now();
   for (const [field, value] of Object.entries(collection.onUpdate ?? {})) item[field] = tools.generated(value, now);
-  if (stored) stored.item = item;
-  else context.items.push({ parent: context.parent, item });
+  if (stored) {
+    context.indexes.removing(context.items, stored);
+    stored.item = item;
+    context.indexes.added(context.items, stored);
+  } else {
+    const created = { parent: context.parent, item };
+    context.items.push(created);
+    context.indexes.added(context.items, created);
+  }
   context.changed();
   return { kind: 'answer', ...tools.shape(context.operationId, declared, publicView(collection, item)), change: { collection: declared.collection, action: 'update', item, tenant: request.tenant } };
 }
@@ -122,6 +139,7 @@ export function updateItem(context: ActionContext): StateAnswer {
 export function deleteItem(context: ActionContext): StateAnswer {
   const stored = findItem(context);
   if (!stored) return notFound(context, requestValue(context.declared.id, context.request, context.defaults));
+  context.indexes.removing(context.items, stored);
   context.items.splice(context.items.indexOf(stored), 1);
   context.changed();
   const { collection, declared, request } = context;

@@ -5,10 +5,14 @@
 // showing items), state-actions (list, read, create, update, delete); this module wires them per request.
 import { valueAt } from '../shared/openapi-json.ts';
 import { ACTIONS, notFound, type ActionContext } from './state-actions.ts';
+import { ItemIndexes } from './state-index.ts';
 import { clone, createItemTools } from './state-items.ts';
 import { parameterDefaultsOf, requestValue } from './state-request.ts';
 import type { Json, StateAnswer, StateDeclaration, StateOptions, StateRequest } from './state-types.ts';
-import { SandboxStore, type TenantState } from './store.ts';
+import { SandboxStore, type StoredItem, type TenantState } from './store.ts';
+
+/** The index value of a subscriber target that does not say (it may match everything). */
+const ABSENT = '\u0000absent';
 
 export type { Change, CollectionDeclaration, OperationDeclaration, StateAnswer, StateDeclaration, StateOptions, StateRequest } from './state-types.ts';
 
@@ -18,6 +22,7 @@ export function createState(spec: Record<string, any>, declaration: StateDeclara
   const tools = createItemTools(spec, options);
   const { operationsById, successOf } = tools;
   const parameterDefaults = parameterDefaultsOf(spec);
+  const indexes = new ItemIndexes();
 
   for (const [name, operation] of Object.entries(operations)) {
     if (!operationsById.has(name)) throw new Error(`operations.${name}: no operation with that operationId in the spec`);
@@ -45,6 +50,7 @@ export function createState(spec: Record<string, any>, declaration: StateDeclara
   }
 
   const store = new SandboxStore(seed);
+  store.onChange(() => indexes.invalidate());
 
   function handle(request: StateRequest): StateAnswer | undefined {
     const operationId = request.route.operationId;
@@ -55,13 +61,32 @@ export function createState(spec: Record<string, any>, declaration: StateDeclara
     const items = readOnly ? (store.peek(request.tenant)[declared.collection] ?? []) : (store.tenant(request.tenant)[declared.collection] ??= []);
     const defaults = parameterDefaults(request.route);
     const parent = declared.parent ? String(requestValue(declared.parent, request, defaults)) : undefined;
-    const context: ActionContext = { request, operationId, declared, collection, items, inScope: items, parent, defaults, tools, changed: () => store.changed() };
+    const context: ActionContext = { request, operationId, declared, collection, items, inScope: items, parent, defaults, tools, indexes, changed: () => (store.changed(), indexes.settle(items)) };
     if (parent !== undefined && !items.some((stored) => stored.parent === parent) && !knownParents.get(declared.collection)?.has(parent)) return notFound(context, parent);
     if (parent !== undefined) context.inScope = items.filter((stored) => stored.parent === parent);
     return ACTIONS[declared.action](context);
   }
 
-  return { store, handle, collections, operations, seed };
+  /**
+   * The tenant's items of a collection whose targets (`targets` lists them, else the item itself) hold one of
+   * `values` in `field` (the target's, else the item's), or hold nothing there; in list order. A superset of
+   * the subscribers a notification matches, found without scanning them all.
+   */
+  function subscribersHolding(tenant: string, collection: string, targets: string | undefined, field: string, values: Iterable<string>): StoredItem[] {
+    const items = store.tenant(tenant)[collection] ?? [];
+    const held = (item: Json): string[] => {
+      const listed = targets ? item[targets] : [item];
+      if (!Array.isArray(listed)) return [];
+      return listed.flatMap((target: Json) => {
+        const value = target?.[field] ?? item[field];
+        if (value === undefined || value === null) return [ABSENT];
+        return (Array.isArray(value) ? value : [value]).map(String);
+      });
+    };
+    return indexes.lookup(items, `holding ${targets ?? ''}.${field}`, held, [...values, ABSENT]);
+  }
+
+  return { store, handle, collections, operations, seed, subscribersHolding };
 }
 
 export type SandboxState = ReturnType<typeof createState>;
