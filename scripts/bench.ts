@@ -11,9 +11,10 @@ import { benchPipeline } from './bench/pipeline.ts';
 import { benchSandboxPackage } from './bench/sandbox-package.ts';
 import { benchSize } from './bench/size.ts';
 import { benchSoak } from './bench/soak.ts';
+import { benchSandboxMemory, benchStatefulGrowth } from './bench/sandbox.ts';
 import { renderReadmeTable } from './bench/report.ts';
 
-const SUITES = ['pipeline', 'startup', 'package', 'throughput', 'stateful', 'client', 'size', 'soak'] as const;
+const SUITES = ['pipeline', 'startup', 'package', 'throughput', 'stateful', 'growth', 'memory', 'client', 'size', 'soak'] as const;
 
 async function main() {
   const { values } = parseArgs({
@@ -43,6 +44,8 @@ async function main() {
     package: () => benchSandboxPackage(runs),
     throughput: () => benchThroughput(runs, Number(values.duration ?? 4)),
     stateful: () => benchCreateThenGet(runs, Number(values.duration ?? 4)),
+    growth: () => benchStatefulGrowth(runs),
+    memory: () => benchSandboxMemory(runs),
     client: () => benchClient(runs),
     size: () => benchSize(),
     soak: () => benchSoak(Number(values.duration ?? 60)),
