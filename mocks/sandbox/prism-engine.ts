@@ -1,8 +1,13 @@
-// Prism, loaded on first use: the engine of `Prefer: code=|example=|dynamic=` (and of any request the fast path
-// leaves to it: an operation the sandbox keeps no state for, an Accept it does not negotiate). Importing Prism
-// costs about a second and most of the memory of a mock, so a sandbox that never needs it never loads it.
-import type { IHttpConfig, IHttpRequest } from '@stoplight/prism-http';
+// Prism, on its own thread and only once needed: the engine of `Prefer: code=|example=|dynamic=` (and of any
+// request the fast path leaves to it: an operation the sandbox keeps no state for, an Accept it does not
+// negotiate). Loading Prism takes a second or more and most of a mock's memory; in a worker (prism-worker.ts),
+// started on the first such request, it never stalls the mocks' own thread, and a sandbox that never needs it
+// never loads it. One worker serves every mock of the process; it never keeps the process alive.
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Violation } from './request-check.ts';
+import type { WorkerAnswer, WorkerRequest } from './prism-worker.ts';
 
 export interface PrismInput {
   method: string;
@@ -22,57 +27,66 @@ export interface PrismEngine {
   request(input: PrismInput): Promise<PrismResult>;
 }
 
-// The same configuration `prism mock` uses: validate requests and security, static examples unless asked.
-const CONFIG: IHttpConfig = {
-  mock: { dynamic: false },
-  validateRequest: true,
-  validateResponse: false,
-  checkSecurity: true,
-  errors: false,
-  upstreamProxy: undefined,
-  isProxy: false,
-};
+interface Pending {
+  resolve: (result: PrismResult) => void;
+  reject: (error: Error) => void;
+}
 
-/** A Prism engine over a bundle; nothing of Prism is imported until the first request. */
-export function lazyPrism(spec: Record<string, unknown>): PrismEngine {
-  let loading: Promise<Awaited<ReturnType<typeof load>>> | undefined;
+let worker: Worker | undefined;
+const pending = new Map<number, Pending>();
+/** Engines whose bundle the current worker has been given. */
+let known = new Set<number>();
+let nextRequest = 0;
+let nextEngine = 0;
 
-  async function load() {
-    const [{ createLogger }, http, { getHttpConfigFromRequest }] = await Promise.all([
-      import('@stoplight/prism-core'),
-      import('@stoplight/prism-http'),
-      import('@stoplight/prism-http-server/dist/getHttpConfigFromRequest.js'),
-    ]);
-    // Deliveries (the VTN's callback included) are the sandbox's, sent only for requests that succeeded.
-    const operations = (await http.getHttpOperationsFromSpec(spec)).map((operation) => ({ ...operation, callbacks: [] }));
-    const prism = http.createInstance(CONFIG, { logger: createLogger('MOCK', { level: 'silent' }) });
-    return { prism, operations, getHttpConfigFromRequest };
-  }
-
-  const toPrism = (input: PrismInput): IHttpRequest => ({
-    method: input.method.toLowerCase() as IHttpRequest['method'],
-    url: { path: input.path, query: input.query },
-    headers: input.headers,
-    body: input.body,
+function startWorker(): Worker {
+  const extension = extname(fileURLToPath(import.meta.url));
+  const file = new URL(`./prism-worker${extension}`, import.meta.url);
+  // From TypeScript sources (the repository, its tests) the worker registers tsx's loader first.
+  const started =
+    extension === '.ts'
+      ? new Worker(
+          new URL(
+            `data:text/javascript,${encodeURIComponent(
+              `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(file.href)});`,
+            )}`,
+          ),
+        )
+      : new Worker(file);
+  started.unref();
+  started.on('message', (answer: WorkerAnswer) => {
+    const waiting = pending.get(answer.id);
+    if (!waiting) return;
+    pending.delete(answer.id);
+    if ('error' in answer) waiting.reject(new Error(`Prism failed: ${answer.error}`));
+    else waiting.resolve(answer.result);
   });
+  const fail = (error: Error) => {
+    if (worker !== started) return;
+    worker = undefined;
+    known = new Set();
+    for (const [id, waiting] of pending) (pending.delete(id), waiting.reject(error));
+  };
+  started.on('error', fail);
+  started.on('exit', (code) => fail(new Error(`Prism's worker stopped (exit code ${code})`)));
+  return started;
+}
 
+/** A Prism engine over a bundle; nothing of Prism is loaded until its first request. */
+export function lazyPrism(spec: Record<string, unknown>): PrismEngine {
+  const engine = nextEngine++;
   return {
-    async request(input) {
-      const { prism, operations, getHttpConfigFromRequest } = await (loading ??= load());
-      const request = toPrism(input);
-      // Prefer: code=, example=, dynamic= (or __code... query parameters), parsed exactly as `prism mock` does.
-      const preferences = getHttpConfigFromRequest(request);
-      if (preferences._tag === 'Left') return { kind: 'bad-preference', detail: preferences.left.detail ?? preferences.left.message };
-      const result = await prism.request(request, operations, { ...CONFIG, mock: { ...CONFIG.mock, ...preferences.right } })();
-      if (result._tag === 'Left') {
-        const problem = result.left as Error & { status?: number; detail?: string };
-        return { kind: 'problem', status: problem.status, detail: problem.detail, message: problem.message };
-      }
-      const { output, validations } = result.right;
-      const fixedAnswer = preferences.right.code !== undefined || preferences.right.exampleKey !== undefined || preferences.right.dynamic !== undefined;
-      const violations = (validations.input as unknown as Violation[]).filter((violation) => violation.severity === 0);
-      return { kind: 'output', status: output.statusCode, headers: { ...(output.headers ?? {}) } as Record<string, string>, body: output.body, violations, fixedAnswer };
+    request(input) {
+      worker ??= startWorker();
+      const id = nextRequest++;
+      const message: WorkerRequest = { id, engine, input, ...(known.has(engine) ? {} : { spec }) };
+      known.add(engine);
+      return new Promise<PrismResult>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        // While Prism answers, the worker keeps the process alive; idle, it does not.
+        worker!.ref();
+        worker!.postMessage(message);
+      }).finally(() => pending.size === 0 && worker?.unref());
     },
-
   };
 }

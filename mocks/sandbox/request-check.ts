@@ -197,12 +197,14 @@ export function documentedStatus(model: OperationModel, statuses: number[]): num
   return codes.includes('default') ? statuses[0] : undefined;
 }
 
+const successCodes = new WeakMap<OperationModel, string | undefined>();
+
 /**
  * The media type of the success answer when the request's Accept takes the first JSON type documented (or says
  * nothing); undefined when only Prism's negotiation can say.
  */
 export function negotiatedSuccessType(model: OperationModel, accept: string | undefined): string | undefined {
-  const success = Object.keys(model.responses).filter((code) => /^2(\d\d|XX)$/.test(code)).sort()[0];
+  const success = (successCodes.get(model) ?? successCodes.set(model, Object.keys(model.responses).filter((code) => /^2(\d\d|XX)$/.test(code)).sort()[0]).get(model));
   if (success === undefined) return undefined;
   const types = model.responses[success]!;
   if (types.length === 0) return 'application/json';

@@ -18,6 +18,22 @@ export function setAt(target: any, pointer: string, value: unknown) {
   return target;
 }
 
+/**
+ * `target` with `value` at `pointer`, copying only the objects on the way (the rest is shared): an answer body
+ * built from the documented example without cloning all of it. Answers are serialized, never changed.
+ */
+export function placeAt(target: unknown, pointer: string, value: unknown): any {
+  const tokens = pointerTokens(pointer);
+  const place = (node: any, depth: number): any => {
+    if (depth === tokens.length) return value;
+    const token = tokens[depth]!;
+    const copy = Array.isArray(node) ? [...node] : node && typeof node === 'object' ? { ...node } : {};
+    copy[token] = place(copy[token], depth + 1);
+    return copy;
+  };
+  return place(target, 0);
+}
+
 export const keysOf = (collection: CollectionDeclaration) => (collection.key === undefined ? [] : Array.isArray(collection.key) ? collection.key : [collection.key]);
 
 export function publicView(collection: CollectionDeclaration, item: Json): Json {
@@ -86,15 +102,14 @@ export function createItemTools(spec: Json, options: StateOptions) {
     if (success.status === 204) return { status: 204, body: undefined };
     if (declared.respond === 'example') return { status: success.status, body: clone(success.example) };
     if (!declared.respond) return { status: success.status, body: result };
-    const body = clone(success.example ?? {}) as Json;
     const { at, each, meta: metaPointers } = declared.respond;
     let placed = result;
     if (each && Array.isArray(result)) {
       const wrapper = (valueAt(success.example, at) as unknown[] | undefined)?.[0] ?? {};
-      placed = result.map((entry) => setAt(clone(wrapper), each, entry));
+      placed = result.map((entry) => placeAt(wrapper, each, entry));
     }
-    setAt(body, at, placed);
-    for (const [pointer, name] of Object.entries(metaPointers ?? {})) setAt(body, pointer, meta[name.replace(/^\$/, '')]);
+    let body = placeAt(success.example ?? {}, at, placed);
+    for (const [pointer, name] of Object.entries(metaPointers ?? {})) body = placeAt(body, pointer, meta[name.replace(/^\$/, '')]);
     return { status: success.status, body };
   }
 
