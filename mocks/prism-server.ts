@@ -251,9 +251,13 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     const parsed = parseBody(received.kind === 'body' ? received.bytes : undefined, request.headers['content-type']);
     exchange.body = parsed.body ?? null;
     exchange.operationId = route?.operationId ?? null;
-    const headers = { ...(request.headers as Record<string, string>) };
-    if (fault.remainingPrefer) headers.prefer = fault.remainingPrefer;
-    else delete headers.prefer;
+    // Prism reads only the Prefer tokens that are not the sandbox's own (delay, fault).
+    let headers = request.headers as Record<string, string>;
+    if (headers.prefer !== undefined) {
+      headers = { ...headers };
+      if (fault.remainingPrefer) headers.prefer = fault.remainingPrefer;
+      else delete headers.prefer;
+    }
     const input: PrismInput = { method, path, query: target.invalid ? {} : queryOf(target.search), headers, body: parsed.body };
     if (await fastPath(reply, match.route, input, parsed.invalid, exchange)) return;
     await prismPath(reply, match.route, input, parsed.invalid, exchange);

@@ -25,6 +25,9 @@ export interface ActionContext {
   changed: () => void;
 }
 
+/** Filters take what the request says, never a parameter's default. */
+const NO_DEFAULTS = new Map<string, unknown>();
+
 const objectBody = (body: unknown): Json => (body && typeof body === 'object' && !Array.isArray(body) ? (body as Json) : {});
 
 /** Item fields that must equal request values (HanChuESS's oem beside the subscription id). */
@@ -60,7 +63,7 @@ export function listItems(context: ActionContext): StateAnswer {
   const { declared, request, defaults } = context;
   let found = context.inScope.filter((stored) => matchesRequest(context, stored));
   for (const [field, source] of Object.entries(declared.filters ?? {})) {
-    const wanted = requestValue(source, request, new Map());
+    const wanted = requestValue(source, request, NO_DEFAULTS);
     if (wanted === undefined) continue;
     const accepted = new Set((Array.isArray(wanted) ? wanted : [wanted]).map(String));
     found = found.filter((stored) => valuesAt(stored.item, field).some((value) => accepted.has(String(value))));

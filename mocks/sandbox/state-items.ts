@@ -22,8 +22,11 @@ export function setAt(target: any, pointer: string, value: unknown) {
  * `target` with `value` at `pointer`, copying only the objects on the way (the rest is shared): an answer body
  * built from the documented example without cloning all of it. Answers are serialized, never changed.
  */
+const tokensOf = new Map<string, string[]>();
+
 export function placeAt(target: unknown, pointer: string, value: unknown): any {
-  const tokens = pointerTokens(pointer);
+  let tokens = tokensOf.get(pointer);
+  if (!tokens) tokensOf.set(pointer, (tokens = pointerTokens(pointer)));
   const place = (node: any, depth: number): any => {
     if (depth === tokens.length) return value;
     const token = tokens[depth]!;

@@ -14,10 +14,16 @@ export function valuesAt(item: unknown, path: string): unknown[] {
 }
 
 /** The request value a declaration names (`path.subscriptionID`, `query.limit`, `body.oem`), or undefined. */
+const sources = new Map<string, { where: string; name: string }>();
+
 export function requestValue(source: string | undefined, request: StateRequest, defaults: Map<string, unknown>): unknown {
   if (!source) return undefined;
-  const [where, ...rest] = source.split('.');
-  const name = rest.join('.');
+  let parsed = sources.get(source);
+  if (!parsed) {
+    const [where, ...rest] = source.split('.');
+    sources.set(source, (parsed = { where: where!, name: rest.join('.') }));
+  }
+  const { where, name } = parsed;
   if (where === 'path') return request.route.params[name];
   if (where === 'query') return request.query[name] ?? defaults.get(name);
   if (where === 'body') return name ? valuesAt(request.body, name)[0] : request.body;

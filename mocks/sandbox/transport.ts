@@ -102,6 +102,8 @@ export function parseBody(bytes: Buffer | undefined, contentType: string | undef
   }
 }
 
+const UNSAFE_HEADER_CHARS = /[^\x20-\x7e]/;
+
 /** A header value that Node accepts: characters outside printable ASCII written as \uXXXX. */
 export function headerSafe(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -109,10 +111,17 @@ export function headerSafe(value: string): string {
 
 export function send(reply: ServerResponse, status: number, headers: Record<string, string | number>, body: unknown) {
   if (reply.headersSent || reply.destroyed) return;
-  const contentType = String(Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '');
-  const payload = body === undefined ? '' : typeof body === 'string' && !/json/i.test(contentType) ? body : JSON.stringify(body);
+  let contentType = '';
   const safe: Record<string, string | number> = {};
-  for (const [name, value] of Object.entries(headers)) safe[name] = typeof value === 'string' ? headerSafe(value) : value;
-  reply.writeHead(status, { ...safe, 'content-length': Buffer.byteLength(payload) });
+  for (const name in headers) {
+    const value = headers[name]!;
+    if (typeof value === 'string') {
+      if (name.length === 12 && name.toLowerCase() === 'content-type') contentType = value;
+      safe[name] = UNSAFE_HEADER_CHARS.test(value) ? headerSafe(value) : value;
+    } else safe[name] = value;
+  }
+  const payload = body === undefined ? '' : typeof body === 'string' && !/json/i.test(contentType) ? body : JSON.stringify(body);
+  safe['content-length'] = Buffer.byteLength(payload);
+  reply.writeHead(status, safe);
   reply.end(payload);
 }
