@@ -41,7 +41,8 @@ let nextEngine = 0;
 
 function startWorker(): Worker {
   const extension = extname(fileURLToPath(import.meta.url));
-  const file = new URL(`./prism-worker${extension}`, import.meta.url);
+  // Beside this module: mocks/sandbox/prism-worker.ts in the repository, dist/prism-worker.js in the package.
+  const file = new URL(`./prism-worker${extension === '.ts' ? '.ts' : '.js'}`, import.meta.url);
   // From TypeScript sources (the repository, its tests) the worker registers tsx's loader first.
   const started =
     extension === '.ts'

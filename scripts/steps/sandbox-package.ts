@@ -1,9 +1,11 @@
 // Builds mocks/dist/, what the package `partner-api-sandbox` publishes: the library and the CLI bundled by esbuild
 // into ESM JavaScript (its dependencies stay imports; Prism's chunk is loaded only when a command needs it), the
-// .d.ts of the library by tsc, and under dist/apis/ each API's bundled spec and sandbox declaration (as JSON), with
-// the catalogue the package reads them from.
+// .d.ts of the library by tsc, and under dist/apis/ each API's bundled spec, sandbox declaration (as JSON) and
+// compiled validators (generated/<id>/sandbox-validators.js, read from beside the spec), with the catalogue the
+// package reads them from. Prism's worker (mocks/sandbox/prism-worker.ts) is an entry of its own: the engine
+// starts it from its file, dist/prism-worker.js, on the first request that needs Prism.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { build as esbuild } from 'esbuild';
 import { parse } from 'yaml';
 import type { ApiEntry } from '../lib/apis.ts';
@@ -31,7 +33,7 @@ export function sandboxPackageStep(apis: ApiEntry[], root: string): Step {
       `${packageDir}/tsconfig.types.json`,
       ...readdirSync(packageDir).filter((name) => name !== 'dist' && name !== 'node_modules').map((name) => join(packageDir, name)),
       `${root}/generated/sandbox-apis.ts`,
-      ...apis.flatMap((api) => [join(root, 'generated', api.id, 'openapi.json'), join(root, api.specDir, 'sandbox.yaml')]),
+      ...apis.flatMap((api) => [join(root, 'generated', api.id, 'openapi.json'), join(root, 'generated', api.id, 'sandbox-validators.js'), join(root, api.specDir, 'sandbox.yaml')]),
       `${root}/scripts/steps/sandbox-package.ts`,
     ],
     outputs: [dist],
@@ -39,7 +41,7 @@ export function sandboxPackageStep(apis: ApiEntry[], root: string): Step {
       rmSync(dist, { recursive: true, force: true });
       try {
         await esbuild({
-          entryPoints: { index: join(packageDir, 'index.ts'), cli: join(packageDir, 'cli/main.ts') },
+          entryPoints: { index: join(packageDir, 'index.ts'), cli: join(packageDir, 'cli/main.ts'), 'prism-worker': join(packageDir, 'sandbox/prism-worker.ts') },
           outdir: dist,
           bundle: true,
           splitting: true,
@@ -61,6 +63,7 @@ export function sandboxPackageStep(apis: ApiEntry[], root: string): Step {
         const folder = join(dist, 'apis', api.id);
         mkdirSync(folder, { recursive: true });
         copyFileSync(api.spec, join(folder, 'openapi.json'));
+        copyFileSync(join(dirname(api.spec), 'sandbox-validators.js'), join(folder, 'sandbox-validators.js'));
         let declaration: unknown;
         try {
           declaration = parse(readFileSync(api.declaration, 'utf8'));

@@ -16,7 +16,7 @@ import { build as esbuild, type Plugin } from 'esbuild';
 import { getHttpOperationsFromSpec } from '@stoplight/prism-http';
 import type { IHttpOperation, IHttpParam } from '@stoplight/types';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
-import { escapePointerToken, OPENAPI_ANNOTATIONS, resolveLocalRef } from '../lib/openapi-json.ts';
+import { escapePointerToken, OPENAPI_ANNOTATIONS, resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { StepError, type Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
 

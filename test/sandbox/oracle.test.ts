@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadApis, projectRoot } from '../../scripts/lib/apis.ts';
-import { basePathsOf, parameterNamesOf, stripBasePath } from '../../scripts/lib/openapi-json.ts';
+import { basePathsOf, parameterNamesOf, stripBasePath } from '../../mocks/shared/openapi-json.ts';
 import { reasonOf } from '../../mocks/sandbox/answer.ts';
 import { loadSandboxValidators, type SandboxValidators } from '../../mocks/sandbox/compiled.ts';
 import { faultOf } from '../../mocks/sandbox/faults.ts';
