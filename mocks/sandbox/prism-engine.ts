@@ -82,12 +82,12 @@ export function lazyPrism(spec: Record<string, unknown>): PrismEngine {
       const id = nextRequest++;
       const message: WorkerRequest = { id, engine, input, ...(known.has(engine) ? {} : { spec }) };
       known.add(engine);
+      // The worker never keeps the process alive, not even while it answers: the mock's server does that while it
+      // serves, and once the sandbox is closed, nobody waits for these answers.
       return new Promise<PrismResult>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        // While Prism answers, the worker keeps the process alive; idle, it does not.
-        worker!.ref();
         worker!.postMessage(message);
-      }).finally(() => pending.size === 0 && worker?.unref());
+      });
     },
   };
 }
