@@ -78,6 +78,8 @@ export async function benchThroughput(runs: number, durationSeconds: number) {
     await waitUntil('raw node:http server', () => answers(raw));
 
     const targets = { ours, plainPrism: plain, rawNodeHttp: raw } as const;
+    // Each server warmed up alike before anything is measured (its JIT compiled the hot path), discarded.
+    for (const port of Object.values(targets)) await load(`http://${HOST}:${port}${DEVICES_PATH}`, 10, 2);
     const results: Record<string, Record<string, { requestsPerSecond: number[]; p99Ms: number[] }>> = {};
     for (const connections of [10, 50]) {
       for (let run = 1; run <= runs; run++) {
