@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { shippedCatalogue, UsageError } from '../catalogue.ts';
 import type { CliContext } from './args.ts';
+
+export { exitWhenFlushed } from './args.ts';
 import { CHECK_RECEIVER_USAGE, runCheckReceiver } from './check-receiver.ts';
 import { EMIT_USAGE, runEmit } from './emit.ts';
 import { PROXY_USAGE, runProxy } from './proxy.ts';
