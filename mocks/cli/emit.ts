@@ -3,6 +3,7 @@
 // logged delivery again, and prints the deliveries as a table.
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../catalogue.ts';
+import type { DeliveryResult } from '../sandbox/deliveries.ts';
 import { formatTable } from '../shared/table.ts';
 import { apiOf, parse, type CliContext } from './args.ts';
 
@@ -13,14 +14,6 @@ export const EMIT_USAGE = `<api-id> <webhook> [--example <name>] [--payload <jso
   --payload is laid over it. --redeliver sends a delivery of GET /_sandbox/deliveries again. --url defaults to the
   API's default port on 127.0.0.1.`;
 
-interface Result {
-  delivery: string;
-  subscription: string;
-  url: string;
-  status: number | null;
-  attempts: number;
-  error: string | null;
-}
 
 export async function runEmit(argv: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -74,7 +67,7 @@ export async function runEmit(argv: string[], context: CliContext): Promise<numb
   }
   const body = await response.json().catch(() => undefined);
   if (!response.ok) throw new Error(`${target} answered ${response.status}: ${body?.detail ?? JSON.stringify(body)}`);
-  const deliveries = (Array.isArray(body) ? body : [body]) as Result[];
+  const deliveries = (Array.isArray(body) ? body : [body]) as DeliveryResult[];
   if (deliveries.length === 0) {
     context.out(`${webhook}: no subscription of this tenant matches; nothing was sent`);
     return 0;

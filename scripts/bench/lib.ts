@@ -6,6 +6,16 @@ export { portIsOpen } from '../lib/net.ts';
 
 export const HOST = '127.0.0.1';
 
+/** True once a server on the port answers any HTTP request (a 404 counts). */
+export async function answers(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://${HOST}:${port}/`, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

@@ -6,19 +6,10 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { loadApis, projectRoot } from '../lib/apis.ts';
 import { freePortBlock } from '../lib/net.ts';
-import { HOST, median, portIsOpen, progress, round, startProcess, stopProcess, treeRssMb, waitUntil } from './lib.ts';
+import { answers, HOST, median, portIsOpen, progress, round, startProcess, stopProcess, treeRssMb, waitUntil } from './lib.ts';
 
 const DEVICES_PATH = '/public/v2/device-applications/347847fa-68c0-4418-9119-08dc3993455a/devices?CurrentPage=1&ItemsPerPage=10';
 const HEADERS = { Authorization: 'Bearer bench-token', accept: 'application/json' };
-
-async function answers(port: number): Promise<boolean> {
-  try {
-    await fetch(`http://${HOST}:${port}/`, { signal: AbortSignal.timeout(1000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function benchStartup(runs: number) {
   const startMs: number[] = [];

@@ -9,16 +9,7 @@ import { join } from 'node:path';
 import { build } from '../build.ts';
 import { projectRoot } from '../lib/apis.ts';
 import { freePortBlock } from '../lib/net.ts';
-import { HOST, median, portIsOpen, progress, round, startProcess, stopProcess, treeRssMb, waitUntil } from './lib.ts';
-
-async function answers(port: number): Promise<boolean> {
-  try {
-    await fetch(`http://${HOST}:${port}/`, { signal: AbortSignal.timeout(1000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { answers, HOST, median, portIsOpen, progress, round, startProcess, stopProcess, treeRssMb, waitUntil } from './lib.ts';
 
 /** Milliseconds from spawning the command until every port answers an HTTP request, and the process tree's RSS then. */
 async function timeStart(command: string, args: string[], cwd: string, ports: number[]): Promise<{ ms: number; rssMb: number }> {
