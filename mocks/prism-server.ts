@@ -13,6 +13,7 @@ import { basePathsOf, parameterNamesOf, stripBasePath } from './shared/openapi-j
 import { loadDeclaration } from './shared/declaration.ts';
 import { createAnswers, type Answers } from './sandbox/answer.ts';
 import { loadSandboxValidators, type SandboxValidators } from './sandbox/compiled.ts';
+import type { Connector, Resolver } from './sandbox/callback-guard.ts';
 import { createControl } from './sandbox/control.ts';
 import { createDeliveries, type Deliveries, type DeliveryDeclaration } from './sandbox/deliveries.ts';
 import { createResponseCheck, dispatchToState, isStateful } from './sandbox/dispatch.ts';
@@ -42,6 +43,9 @@ export interface MockOptions {
   onRequest?: (record: RequestRecord) => void;
   /** Let deliveries go to hosts other than loopback (off by default: samples name public hosts). */
   allowRemoteCallbacks?: boolean;
+  /** Resolver and connector of delivery targets (mocks/sandbox/callback-guard.ts); tests inject both. */
+  callbackResolver?: Resolver;
+  callbackConnector?: Connector;
   /** Share of requests (0 to 1) that get a random injected fault. */
   faultShare?: number;
   /** Accept self-signed certificates of https receivers (--insecure-tls). */
@@ -115,6 +119,8 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       attemptTimeoutMs: options.attemptTimeoutMs,
       insecureTls: options.insecureTls,
       clock: options.clock,
+      resolve: options.callbackResolver,
+      connector: options.callbackConnector,
     });
   } catch (error) {
     throw new Error(`${options.declarationPath}: ${(error as Error).message}`);

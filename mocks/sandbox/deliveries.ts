@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { pointerTokens, pointerValues, valueAt } from '../shared/openapi-json.ts';
 import { signatureHeaders } from '../shared/signing.ts';
-import { isLoopbackHost, sendOnce } from './outbound.ts';
+import { createCallbackGuard, pinnedConnector, type Connector, type Resolver } from './callback-guard.ts';
 import { checkStamp, stampPayload } from './stamp.ts';
 import type { SandboxState } from './state.ts';
 import { examplePayload, listWebhooks, mergePayload, validatePayload, type PayloadProblem, type Webhook } from '../shared/webhook-payloads.ts';
@@ -77,6 +77,9 @@ export interface DeliveryOptions {
   attemptTimeoutMs?: number;
   /** The send time stamped into events (tests fix it). */
   clock?: () => Date;
+  /** How target names are resolved and checked addresses connected to (tests inject both; see callback-guard.ts). */
+  resolve?: Resolver;
+  connector?: Connector;
 }
 
 export const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000];
@@ -122,6 +125,8 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
   const retryDelays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
   const timeoutMs = options.attemptTimeoutMs ?? 5000;
   const logs = new Map<string, DeliveryRecord[]>();
+  const guard = createCallbackGuard({ allowRemote: options.allowRemote, resolve: options.resolve });
+  const connect = options.connector ?? pinnedConnector;
 
   const keyOf = (collection: string, item: Json) => {
     const key = state.collections[collection]?.key;
@@ -175,10 +180,9 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
       return { at, status: null, error: `not a URL: ${record.url}`, note: null, ms: 0 };
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return { at, status: null, error: `refused: ${url.protocol} is not http or https`, note: null, ms: 0 };
-    if (!isLoopbackHost(url.hostname) && !options.allowRemote) {
-      return { at, status: null, error: `refused: ${url.hostname} is not loopback (start with --remote-callbacks to allow)`, note: null, ms: 0 };
-    }
-    const result = await sendOnce(url, record.request, { timeoutMs, insecureTls: options.insecureTls });
+    const verdict = await guard(url);
+    if (!verdict.ok) return { at, status: null, error: `refused: ${verdict.reason}`, note: null, ms: 0 };
+    const result = await connect(verdict.target, record.request, { timeoutMs, insecureTls: options.insecureTls });
     return { at, ...result, ms: Math.round(performance.now() - started) };
   }
 
