@@ -58,6 +58,10 @@ export interface MockOptions {
   /** Waits between delivery attempts (default 1, 2, 4, 8 s) and the per-attempt timeout (default 5 s). */
   retryDelaysMs?: number[];
   attemptTimeoutMs?: number;
+  /** Items per collection per tenant (default 1,000), tenants kept, idle expiry: see mocks/sandbox/store.ts. */
+  maxItems?: number;
+  maxTenants?: number;
+  tenantIdleMs?: number;
 }
 
 /** What one request was and how it was answered: the request journal's entry (credentials left out). */
@@ -111,7 +115,8 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       const exchange = exchanges.get(reply);
       if (exchange) exchange.problems = reasons.length ? reasons.map((reason) => reason.text) : [message ?? `answered ${status}`];
     });
-    state = createState(spec, declaration as StateDeclaration, { ids: options.ids, clock: options.clock });
+    const limits = { maxItems: options.maxItems, maxTenants: options.maxTenants, tenantIdleMs: options.tenantIdleMs };
+    state = createState(spec, declaration as StateDeclaration, { ids: options.ids, clock: options.clock, limits });
     deliveries = createDeliveries(spec, (declaration.deliveries ?? {}) as Record<string, DeliveryDeclaration>, state, {
       log: options.log,
       allowRemote: options.allowRemoteCallbacks,
@@ -151,6 +156,17 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     return true;
   }
 
+  /** Waits until the store keeps every change so far (on disk, with a state file); else answers 503 and false. */
+  async function kept(reply: ServerResponse, route?: Route): Promise<boolean> {
+    try {
+      await state.store.flushed();
+      return true;
+    } catch (error) {
+      answers.error(reply, 503, [{ text: `the sandbox could not store the change: ${(error as Error).message}` }], route);
+      return false;
+    }
+  }
+
   async function answerFromState(reply: ServerResponse, route: Route, input: PrismInput, contentType: string, exchange: Exchange) {
     const tenant = tenantOf(input.headers.authorization);
     if (router.requiresCredentials(route) && !tenant) return rejectCredential(reply, route, exchange);
@@ -165,6 +181,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       reply.setHeader('x-sandbox-response-violations', headerSafe(dispatched.problems.join('; ')).slice(0, 4000));
     }
     if (dispatched.change) options.onChange?.(dispatched.change);
+    if (dispatched.change && !(await kept(reply, route))) return;
     send(reply, dispatched.status, dispatched.body === undefined ? {} : { 'content-type': contentType }, dispatched.body);
   }
 
@@ -215,6 +232,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       const parsed = parseBody(received.kind === 'body' ? received.bytes : undefined, request.headers['content-type'] ?? 'application/json');
       exchange.skip = true;
       const answer = await control(method, target.path, request.headers.authorization, parsed.body, parsed.invalid);
+      if (!(await kept(reply))) return;
       return send(reply, answer.status, answer.headers, answer.body);
     }
     // faults

@@ -22,6 +22,8 @@ export interface SandboxOptions {
   insecureTls?: boolean;
   /** A port per API id, over portBase (`start --port` for one API). */
   ports?: Partial<Record<ApiId, number>>;
+  /** Items per collection per tenant (default 1,000); past it a create answers 409. */
+  maxItems?: number;
   /** Share of requests (0 to 1) answered with a random fault. */
   faults?: number;
   /** Every so many seconds, each API sends a random one of its webhooks to every tenant's subscribers. */
@@ -47,6 +49,7 @@ function checkOptions(options: SandboxOptions) {
   if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65535) throw new UsageError(`portBase: ${portBase} is not a port number`);
   if (!(faults >= 0 && faults <= 1)) throw new UsageError(`faults: ${faults} is not a share from 0 to 1`);
   if (emitEvery !== undefined && !(emitEvery > 0)) throw new UsageError(`emitEvery: ${emitEvery} is not a number of seconds above 0`);
+  if (options.maxItems !== undefined && !(Number.isSafeInteger(options.maxItems) && options.maxItems > 0)) throw new UsageError(`maxItems: ${options.maxItems} is not a whole number above 0`);
 }
 
 function listen(server: MockServer, id: string, port: number, host: string): Promise<void> {
@@ -89,6 +92,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       allowRemoteCallbacks: options.remoteCallbacks,
       insecureTls: options.insecureTls,
       faultShare: options.faults ?? 0,
+      maxItems: options.maxItems,
     });
     mocks.set(api.id, mock);
   }));

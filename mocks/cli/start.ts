@@ -6,7 +6,7 @@ import { UsageError } from '../catalogue.ts';
 import { parse, port, stopRequested, type CliContext } from './args.ts';
 
 export const START_USAGE = `[--host H] [--port-base P | --port P] [--only <id,...>] [--state-file PATH] [--emit-every SECONDS]
-        [--faults SHARE] [--remote-callbacks] [--insecure-tls] [--quiet] [--json]
+        [--faults SHARE] [--remote-callbacks] [--insecure-tls] [--max-items N] [--quiet] [--json]
   Serves each API's mock at the vendor's paths: ports 4010-4014 by default (--port-base 0: free ports).
   --only            serve these APIs only (comma-separated ids); --port P serves the one API given on port P
   --state-file      keep every tenant's state in this file across restarts
@@ -14,6 +14,7 @@ export const START_USAGE = `[--host H] [--port-base P | --port P] [--only <id,..
   --faults          answer this share of requests (0 to 1) with a random 5xx or a reset connection
   --remote-callbacks  deliver to hosts other than loopback
   --insecure-tls    accept self-signed certificates of https receivers
+  --max-items       items per collection per tenant (default 1000); past it a create answers 409
   --quiet           no line per request
   --json            once every mock answers, print one line {"urls":{...}} on stdout (logs go to stderr)`;
 
@@ -27,6 +28,7 @@ export const START_OPTIONS = {
   faults: { type: 'string', default: '0' },
   'remote-callbacks': { type: 'boolean', default: false },
   'insecure-tls': { type: 'boolean', default: false },
+  'max-items': { type: 'string' },
   quiet: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
@@ -57,6 +59,8 @@ export async function runStart(argv: string[], context: CliContext, hooks: Start
   const portBase = port('port-base', values['port-base']);
   if (values.port !== undefined && only.length !== 1) throw new UsageError('--port sets the port of one API: give exactly one with --only');
   const ports = values.port === undefined ? undefined : { [only[0]!]: port('port', values.port) };
+  const maxItems = values['max-items'] === undefined ? undefined : Number(values['max-items']);
+  if (maxItems !== undefined && !(Number.isSafeInteger(maxItems) && maxItems > 0)) throw new UsageError(`--max-items ${values['max-items']} is not a whole number above 0`);
   // With --json, stdout carries only the one line of URLs; the request log goes to stderr.
   const logLine = values.json ? context.err : context.out;
   const sandbox = await startSandbox({
@@ -69,6 +73,7 @@ export async function runStart(argv: string[], context: CliContext, hooks: Start
     faults,
     remoteCallbacks: values['remote-callbacks'],
     insecureTls: values['insecure-tls'],
+    maxItems,
     catalogue: context.catalogue,
     log: values.quiet ? undefined : logLine,
   });

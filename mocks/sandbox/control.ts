@@ -4,9 +4,9 @@
 import { STATUS_CODES } from 'node:http';
 import { TriggerError, type Deliveries } from './deliveries.ts';
 import { createTokenEndpoint, TOKEN_PATH } from './oauth.ts';
-import type { SandboxState } from './state.ts';
+import { LIMIT_STATUS, type SandboxState } from './state.ts';
 import type { RequestJournal } from './journal.ts';
-import { tenantOf, type StoredItem, type TenantState } from './store.ts';
+import { tenantOf, type StoredItem, type StoreHealth, type TenantState } from './store.ts';
 import { bundleValidator } from './validate.ts';
 
 export interface ControlAnswer {
@@ -25,6 +25,7 @@ const ENDPOINTS: Record<string, string[]> = {
   '/_sandbox/deliveries/{id}/redeliver': ['POST'],
   '/_sandbox/requests': ['GET'],
   [TOKEN_PATH]: ['POST'],
+  '/_sandbox/health': ['GET'],
 };
 
 const REDELIVER = /^\/_sandbox\/deliveries\/([^/]+)\/redeliver$/;
@@ -47,6 +48,14 @@ export function stateView(state: SandboxState, tenant: TenantState): Json {
     } else view[name] = items.map((stored) => stored.item);
   }
   return view;
+}
+
+function healthAnswer(health: StoreHealth): ControlAnswer {
+  return {
+    status: health.ok ? 200 : 503,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: health.ok ? { status: 'ok' } : { status: 'unavailable', reason: health.reason },
+  };
 }
 
 export function createControl(spec: Json, state: SandboxState, deliveries: Deliveries, challenge: string, journal?: RequestJournal) {
@@ -93,6 +102,8 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
     if (!methods.includes(method)) return problem(405, `method: ${method} is not allowed on ${path}; allowed: ${methods.join(', ')}`, { Allow: methods.join(', ') });
     // The token endpoint authenticates OAuth clients, not tenants (mocks/sandbox/oauth.ts).
     if (path === TOKEN_PATH) return tokenEndpoint(authorization, body);
+    // For load balancers: no credentials, 503 when the store cannot keep changes.
+    if (path === '/_sandbox/health') return healthAnswer(state.store.health());
     const tenant = tenantOf(authorization);
     if (!tenant || !tenant.startsWith(`${scheme}:`)) {
       return problem(401, `header.Authorization: the control API takes this API's credentials (${challenge.split(' ')[0]}), to know whose sandbox to act on`, { 'WWW-Authenticate': challenge });
@@ -108,7 +119,8 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
     if (key === 'PUT /_sandbox/state') {
       const next = parseState(body);
       if ('status' in next && 'headers' in next) return next as ControlAnswer;
-      state.store.replace(tenant, next as TenantState);
+      const full = state.store.replace(tenant, next as TenantState);
+      if (full) return problem(LIMIT_STATUS, full);
       return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.tenant(tenant)) };
     }
     if (key === 'GET /_sandbox/deliveries') return { status: 200, headers: { 'content-type': 'application/json' }, body: deliveries.log(tenant) };
@@ -128,7 +140,7 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
       const sent = await deliveries.trigger(tenant, webhook, payload, example === undefined ? undefined : { exampleName: example });
       return { status: 200, headers: { 'content-type': 'application/json' }, body: sent };
     } catch (error) {
-      if (error instanceof TriggerError) return problem(400, error.message, {}, { [error.field]: [error.message] });
+      if (error instanceof TriggerError) return problem(error.status, error.message, {}, { [error.field]: [error.message] });
       throw error;
     }
   };

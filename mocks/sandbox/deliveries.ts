@@ -6,7 +6,7 @@ import { pointerTokens, pointerValues, valueAt } from '../shared/openapi-json.ts
 import { signatureHeaders } from '../shared/signing.ts';
 import { createCallbackGuard, pinnedConnector, type Connector, type Resolver } from './callback-guard.ts';
 import { checkStamp, stampPayload } from './stamp.ts';
-import type { SandboxState } from './state.ts';
+import { LIMIT_STATUS, type SandboxState } from './state.ts';
 import { examplePayload, listWebhooks, mergePayload, validatePayload, type PayloadProblem, type Webhook } from '../shared/webhook-payloads.ts';
 
 type Json = Record<string, any>;
@@ -55,6 +55,8 @@ export interface DeliveryRecord {
   state: 'delivering' | 'retrying' | 'delivered' | 'failed';
   /** The delivery this one sends again (`POST /_sandbox/deliveries/{id}/redeliver`). */
   redeliveryOf?: string;
+  /** When the next attempt is due, while retrying. */
+  nextAttemptAt?: string;
 }
 
 export interface DeliveryResult {
@@ -86,7 +88,7 @@ export const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000];
 const LOG_LIMIT = 200;
 
 export class TriggerError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(readonly field: string, message: string, readonly status = 400) {
     super(message);
   }
 }
@@ -125,6 +127,8 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
   const retryDelays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
   const timeoutMs = options.attemptTimeoutMs ?? 5000;
   const logs = new Map<string, DeliveryRecord[]>();
+  // A dropped tenant (idle, or over the tenant limit) takes its delivery log with it.
+  state.store.onDrop((tenant) => logs.delete(tenant));
   const guard = createCallbackGuard({ allowRemote: options.allowRemote, resolve: options.resolve });
   const connect = options.connector ?? pinnedConnector;
 
@@ -191,23 +195,35 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     const log = logs.get(tenant) ?? logs.set(tenant, []).get(tenant)!;
     log.unshift(record);
     if (log.length > LOG_LIMIT) log.length = LOG_LIMIT;
-    const run = async () => {
-      const result = await attempt(record);
-      record.attempts.push(result);
-      const total = retryDelays.length + 1;
-      const ok = result.status !== null && result.status >= 200 && result.status < 300;
-      options.log?.(`delivery ${record.webhook} -> ${record.url}: ${result.status ?? `error: ${result.error}`}, ${result.ms} ms, attempt ${record.attempts.length}/${total}${result.note ? ` (${result.note})` : ''}`);
-      if (ok) {
-        record.state = 'delivered';
-        onDelivered?.();
-      } else if (record.attempts.length < total && !result.error?.startsWith('refused')) {
-        record.state = 'retrying';
-        setTimeout(run, retryDelays[record.attempts.length - 1]).unref();
-      } else record.state = 'failed';
-      return result;
-    };
-    const first = await run();
+    // Stored before the first attempt (on disk, with a state file), so that a restart resumes it.
+    await state.store.recordDelivery(tenant, record);
+    const first = await run(tenant, record, onDelivered);
     return { delivery: record.id, subscription: record.subscription, url: record.url, status: first.status, attempts: record.attempts.length, error: first.error };
+  }
+
+  /** One attempt, its outcome recorded, and the next one scheduled when there is one. */
+  async function run(tenant: string, record: DeliveryRecord, onDelivered?: () => void): Promise<Attempt> {
+    const result = await attempt(record);
+    record.attempts.push(result);
+    const total = retryDelays.length + 1;
+    const ok = result.status !== null && result.status >= 200 && result.status < 300;
+    options.log?.(`delivery ${record.webhook} -> ${record.url}: ${result.status ?? `error: ${result.error}`}, ${result.ms} ms, attempt ${record.attempts.length}/${total}${result.note ? ` (${result.note})` : ''}`);
+    delete record.nextAttemptAt;
+    if (ok) {
+      record.state = 'delivered';
+      onDelivered?.();
+    } else if (record.attempts.length < total && !result.error?.startsWith('refused')) {
+      record.state = 'retrying';
+      const delayMs = retryDelays[record.attempts.length - 1]!;
+      record.nextAttemptAt = new Date(Date.now() + delayMs).toISOString();
+      schedule(tenant, record, delayMs, onDelivered);
+    } else record.state = 'failed';
+    state.store.recordAttempt(tenant, record);
+    return result;
+  }
+
+  function schedule(tenant: string, record: DeliveryRecord, delayMs: number, onDelivered?: () => void) {
+    setTimeout(() => void run(tenant, record, onDelivered), delayMs).unref();
   }
 
   function recordFor(webhookName: string, subscriber: Json, target: Json, url: string, payload: unknown): DeliveryRecord {
@@ -255,14 +271,16 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     if (!effect) return;
     const item = valueAt(payload, effect.item) as Json | undefined;
     if (!item || typeof item !== 'object') return;
-    const items = (state.store.tenant(tenant)[effect.collection] ??= []);
+    const items = state.store.tenant(tenant)[effect.collection] ?? [];
     const key = keyOf(effect.collection, item);
-    const index = items.findIndex((stored) => keyOf(effect.collection, stored.item) === key);
+    const found = items.find((stored) => keyOf(effect.collection, stored.item) === key);
     if (effect.action === 'delete') {
-      if (index >= 0) items.splice(index, 1);
-    } else if (index >= 0) items[index] = { ...items[index], item: structuredClone(item) };
-    else items.push({ item: structuredClone(item) });
-    state.store.changed();
+      if (found) state.store.remove(tenant, effect.collection, found);
+    } else if (found) state.store.set(tenant, effect.collection, found, structuredClone(item));
+    else {
+      const full = state.store.add(tenant, effect.collection, { item: structuredClone(item) });
+      if (full) throw new TriggerError('webhook', full, LIMIT_STATUS);
+    }
   }
 
   return {
@@ -311,7 +329,20 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     },
 
     log: (tenant: string): DeliveryRecord[] => logs.get(tenant) ?? [],
-    clearLog: (tenant: string) => logs.delete(tenant),
+    clearLog: (tenant: string) => (state.store.clearDeliveries(tenant), logs.delete(tenant)),
+
+    /** Delivery logs kept by a durable store: pending retries go on at their stored time, an overdue one at once. */
+    restore(saved: Record<string, DeliveryRecord[]>) {
+      for (const [tenant, records] of Object.entries(saved)) {
+        logs.set(tenant, records.slice(0, LOG_LIMIT));
+        for (const record of records) {
+          if (record.state !== 'retrying' && record.state !== 'delivering') continue;
+          const dueInMs = record.nextAttemptAt ? Date.parse(record.nextAttemptAt) - Date.now() : 0;
+          schedule(tenant, record, Math.max(0, dueInMs));
+        }
+      }
+    },
+    snapshot: (): Record<string, DeliveryRecord[]> => Object.fromEntries(logs),
   };
 }
 

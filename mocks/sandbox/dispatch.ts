@@ -45,7 +45,7 @@ export async function dispatchToState(state: SandboxState, deliveries: Deliverie
     await deliveries.trigger(request.tenant, webhook, undefined, {
       item: subject,
       exampleName: example,
-      onDelivered: () => (Object.assign(subject, onDelivered ?? {}), state.store.changed()),
+      onDelivered: () => (Object.assign(subject, onDelivered ?? {}), state.store.changed(request.tenant)),
     });
     answer = state.handle(request);
   }

@@ -1,10 +1,10 @@
 // The five things an operation can do to a collection (list, read, create, update, delete), each on its own,
 // given the request, the operation's declaration and the tenant's items in scope.
-import type { StoredItem } from './store.ts';
+import type { SandboxStore, StoredItem } from './store.ts';
 import type { ItemIndexes } from './state-index.ts';
 import { clone, keysOf, publicView, type ItemTools } from './state-items.ts';
 import { requestValue, valuesAt } from './state-request.ts';
-import type { CollectionDeclaration, Json, OperationDeclaration, StateAnswer, StateRequest } from './state-types.ts';
+import { LIMIT_STATUS, type CollectionDeclaration, type Json, type OperationDeclaration, type StateAnswer, type StateRequest } from './state-types.ts';
 
 /** One request against one collection, as the actions see it. */
 export interface ActionContext {
@@ -21,6 +21,8 @@ export interface ActionContext {
   tools: ItemTools;
   /** Lookups by id without scanning `items`; told of every change made here. */
   indexes: ItemIndexes;
+  /** Every change goes through the store, which names it (for a durable store) and enforces the limits. */
+  store: SandboxStore;
   /** Called after any change to the store. */
   changed: () => void;
 }
@@ -102,9 +104,9 @@ export function createItem(context: ActionContext): StateAnswer {
   const item: Json = tools.withoutNulls(collection, tools.withBodyDefaults(request.route, clone(objectBody(request.body))));
   const now = tools.now();
   for (const [field, value] of Object.entries(collection.assign ?? {})) item[field] = tools.generated(value, now);
-  if (collection.singleton) context.items.length = 0;
   const stored = { parent: context.parent, item };
-  context.items.push(stored);
+  const full = context.store.add(request.tenant, declared.collection, stored, collection.singleton);
+  if (full) return { kind: 'error', status: LIMIT_STATUS, reasons: [{ text: full }] };
   context.indexes.added(context.items, stored);
   context.changed();
   return { kind: 'answer', ...tools.shape(context.operationId, declared, publicView(collection, item)), change: { collection: declared.collection, action: 'create', item, tenant: request.tenant } };
@@ -128,11 +130,11 @@ export function updateItem(context: ActionContext): StateAnswer {
   for (const [field, value] of Object.entries(collection.onUpdate ?? {})) item[field] = tools.generated(value, now);
   if (stored) {
     context.indexes.removing(context.items, stored);
-    stored.item = item;
+    context.store.set(request.tenant, declared.collection, stored, item);
     context.indexes.added(context.items, stored);
   } else {
     const created = { parent: context.parent, item };
-    context.items.push(created);
+    context.store.add(request.tenant, declared.collection, created);
     context.indexes.added(context.items, created);
   }
   context.changed();
@@ -143,7 +145,7 @@ export function deleteItem(context: ActionContext): StateAnswer {
   const stored = findItem(context);
   if (!stored) return notFound(context, requestValue(context.declared.id, context.request, context.defaults));
   context.indexes.removing(context.items, stored);
-  context.items.splice(context.items.indexOf(stored), 1);
+  context.store.remove(context.request.tenant, context.declared.collection, stored);
   context.changed();
   const { collection, declared, request } = context;
   return { kind: 'answer', ...context.tools.shape(context.operationId, declared, publicView(collection, stored.item)), change: { collection: declared.collection, action: 'delete', item: stored.item, tenant: request.tenant } };

@@ -1,5 +1,6 @@
 // The shapes of the sandbox state's declaration (specs/<id>/sandbox.yaml `collections` and `operations`), of a
 // request the state answers, and of its answers.
+import type { StoreLimits } from './store.ts';
 import type { Reason } from './errors.ts';
 import type { Route } from './router.ts';
 
@@ -75,4 +76,9 @@ export interface Change {
 export interface StateOptions {
   ids?: () => string;
   clock?: () => Date;
+  /** Items per collection, tenants, idle expiry (sandbox/store.ts). */
+  limits?: StoreLimits;
 }
+
+/** A create past a store limit: the request conflicts with how full the tenant's collection is. */
+export const LIMIT_STATUS = 409;

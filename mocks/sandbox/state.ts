@@ -9,6 +9,7 @@ import { ItemIndexes } from './state-index.ts';
 import { clone, createItemTools } from './state-items.ts';
 import { parameterDefaultsOf, requestValue } from './state-request.ts';
 import type { Json, StateAnswer, StateDeclaration, StateOptions, StateRequest } from './state-types.ts';
+export { LIMIT_STATUS } from './state-types.ts';
 import { SandboxStore, type StoredItem, type TenantState } from './store.ts';
 
 /** The index value of a subscriber target that does not say (it may match everything). */
@@ -49,7 +50,7 @@ export function createState(spec: Record<string, any>, declaration: StateDeclara
     return state;
   }
 
-  const store = new SandboxStore(seed);
+  const store = new SandboxStore(seed, options.limits);
   store.onChange(() => indexes.invalidate());
 
   function handle(request: StateRequest): StateAnswer | undefined {
@@ -61,7 +62,7 @@ export function createState(spec: Record<string, any>, declaration: StateDeclara
     const items = readOnly ? (store.peek(request.tenant)[declared.collection] ?? []) : (store.tenant(request.tenant)[declared.collection] ??= []);
     const defaults = parameterDefaults(request.route);
     const parent = declared.parent ? String(requestValue(declared.parent, request, defaults)) : undefined;
-    const context: ActionContext = { request, operationId, declared, collection, items, inScope: items, parent, defaults, tools, indexes, changed: () => (store.changed(), indexes.settle(items)) };
+    const context: ActionContext = { request, operationId, declared, collection, items, inScope: items, parent, defaults, tools, indexes, store, changed: () => indexes.settle(items) };
     if (parent !== undefined && !items.some((stored) => stored.parent === parent) && !knownParents.get(declared.collection)?.has(parent)) return notFound(context, parent);
     if (parent !== undefined) context.inScope = items.filter((stored) => stored.parent === parent);
     return ACTIONS[declared.action](context);

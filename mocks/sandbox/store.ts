@@ -1,6 +1,12 @@
 // The sandbox's memory: per API, per tenant (the bearer token, or the Basic user), named collections of plain
-// JSON items. A tenant is created from the seed the first time it is seen; reset puts it back. Persisting the
-// whole store is the caller's business (snapshot/restore), told of every change through onChange.
+// JSON items. A tenant is created from the seed the first time it is seen; reset puts it back. Every change is
+// named (add, set, remove, a whole tenant), so a durable store can keep the change rather than the whole state:
+// the store hands each one to its sink (none in memory; the journal of sandbox/durable-store.ts for
+// --state-file), and `flushed()` resolves once the sink holds them, before the mock answers 2xx.
+//
+// Limits, so that no tenant exhausts a shared sandbox: at most `maxItems` items per collection per tenant, at most
+// `maxTenants` tenants (the least recently seen one goes first), and a tenant not seen for `tenantIdleMs` expires.
+import type { Attempt, DeliveryRecord } from './deliveries.ts';
 import { clientOfToken } from './oauth.ts';
 
 export interface StoredItem {
@@ -14,16 +20,94 @@ export type TenantState = Record<string, StoredItem[]>;
 /** What `GET /_sandbox/state` answers and the state file holds per tenant. */
 export type TenantSnapshot = Record<string, StoredItem[]>;
 
-export class SandboxStore {
-  private readonly tenants = new Map<string, TenantState>();
-  private listeners: (() => void)[] = [];
+/** One change, as a durable store keeps it; replaying the changes in order rebuilds the state and delivery logs. */
+export type StoreChange =
+  | { op: 'tenant'; tenant: string; state: TenantState }
+  | { op: 'add'; tenant: string; collection: string; stored: StoredItem }
+  | { op: 'set'; tenant: string; collection: string; index: number; stored: StoredItem }
+  | { op: 'remove'; tenant: string; collection: string; index: number }
+  | { op: 'drop'; tenant: string }
+  | { op: 'delivery'; tenant: string; record: DeliveryRecord }
+  | { op: 'attempt'; tenant: string; id: string; attempt: Attempt; state: DeliveryRecord['state']; nextAttemptAt?: string }
+  | { op: 'deliveries-cleared'; tenant: string };
 
-  constructor(private readonly seed: () => TenantState) {}
+export interface StoreHealth {
+  ok: boolean;
+  /** What is wrong, when not ok. */
+  reason?: string;
+}
+
+/** Where changes go beyond memory: a journal file today; a Redis stream or hash could be another. */
+export interface ChangeSink {
+  /** Takes a change now (a sink copies or serializes it at once: the objects go on changing). */
+  write(change: StoreChange): void;
+  /** Resolves once every change written so far is durable; rejects when the sink cannot keep them. */
+  flushed(): Promise<void>;
+  health(): StoreHealth;
+}
+
+export interface StoreLimits {
+  /** Items per collection per tenant (default 1,000; `--max-items`). */
+  maxItems?: number;
+  /** Tenants kept at once (default 10,000); past it, the least recently seen tenant is dropped. */
+  maxTenants?: number;
+  /** A tenant not seen for this long is dropped (default 7 days). */
+  tenantIdleMs?: number;
+  /** Milliseconds now (tests). */
+  now?: () => number;
+}
+
+export const DEFAULT_MAX_ITEMS = 1000;
+export const DEFAULT_MAX_TENANTS = 10_000;
+export const DEFAULT_TENANT_IDLE_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** What the state layer, the deliveries and the control API need of a store, whichever keeps the data. */
+export interface StateStore {
+  tenant(name: string): TenantState;
+  peek(name: string): TenantState;
+  /** Undefined when stored; else why not (a limit), and nothing was stored. */
+  add(tenant: string, collection: string, stored: StoredItem, replaceAll?: boolean): string | undefined;
+  set(tenant: string, collection: string, stored: StoredItem, item: Record<string, unknown>): void;
+  remove(tenant: string, collection: string, stored: StoredItem): void;
+  changed(tenant: string): void;
+  reset(name: string): TenantState;
+  replace(name: string, state: TenantState): string | undefined;
+  recordDelivery(tenant: string, record: DeliveryRecord): Promise<void>;
+  recordAttempt(tenant: string, record: DeliveryRecord): void;
+  clearDeliveries(tenant: string): void;
+  flushed(): Promise<void>;
+  health(): StoreHealth;
+}
+
+export class SandboxStore implements StateStore {
+  /** Least recently seen first (a Map keeps insertion order; a tenant seen again moves to the end). */
+  private readonly tenants = new Map<string, { state: TenantState; seen: number }>();
+  private listeners: (() => void)[] = [];
+  private dropListeners: ((tenant: string) => void)[] = [];
+  private sink: ChangeSink | undefined;
+  readonly maxItems: number;
+  readonly maxTenants: number;
+  readonly tenantIdleMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly seed: () => TenantState,
+    limits: StoreLimits = {},
+  ) {
+    this.maxItems = limits.maxItems ?? DEFAULT_MAX_ITEMS;
+    this.maxTenants = limits.maxTenants ?? DEFAULT_MAX_TENANTS;
+    this.tenantIdleMs = limits.tenantIdleMs ?? DEFAULT_TENANT_IDLE_MS;
+    this.now = limits.now ?? Date.now;
+  }
 
   /** The tenant's collections, seeded on first use. */
   tenant(name: string): TenantState {
-    let state = this.tenants.get(name);
-    if (!state) this.tenants.set(name, (state = this.seed()));
+    const entry = this.touch(name);
+    if (entry) return entry.state;
+    while (this.tenants.size >= this.maxTenants) this.drop(this.tenants.keys().next().value!);
+    const state = this.seed();
+    this.tenants.set(name, { state, seen: this.now() });
+    this.emit({ op: 'tenant', tenant: name, state });
     return state;
   }
 
@@ -32,37 +116,147 @@ export class SandboxStore {
    * requests under ever-new tokens (a fuzzer, a load test) do not grow the store. Never modify what it returns.
    */
   peek(name: string): TenantState {
-    return this.tenants.get(name) ?? (this.sharedSeed ??= this.seed());
+    return this.touch(name)?.state ?? (this.sharedSeed ??= this.seed());
   }
 
   private sharedSeed: TenantState | undefined;
 
+  /** Appends an item (a singleton's `replaceAll` empties the collection first); when full, says so and stores nothing. */
+  add(tenant: string, collection: string, stored: StoredItem, replaceAll = false): string | undefined {
+    const items = (this.tenant(tenant)[collection] ??= []);
+    if (replaceAll && items.length > 0) {
+      items.length = 0;
+      items.push(stored);
+      this.changed(tenant);
+      return undefined;
+    }
+    if (items.length >= this.maxItems) return this.fullText(collection);
+    items.push(stored);
+    this.emit({ op: 'add', tenant, collection, stored });
+    return undefined;
+  }
+
+  set(tenant: string, collection: string, stored: StoredItem, item: Record<string, unknown>) {
+    const items = this.tenant(tenant)[collection] ?? [];
+    stored.item = item;
+    const index = items.indexOf(stored);
+    if (index < 0) return this.changed(tenant);
+    this.emit({ op: 'set', tenant, collection, index, stored });
+  }
+
+  remove(tenant: string, collection: string, stored: StoredItem) {
+    const items = this.tenant(tenant)[collection] ?? [];
+    const index = items.indexOf(stored);
+    if (index < 0) return;
+    items.splice(index, 1);
+    this.emit({ op: 'remove', tenant, collection, index });
+  }
+
+  /** The tenant changed in a way not named above (an item changed in place): its whole state is the change. */
+  changed(tenant: string) {
+    const entry = this.tenants.get(tenant);
+    if (entry) this.emit({ op: 'tenant', tenant, state: entry.state });
+  }
+
   reset(name: string): TenantState {
-    this.tenants.set(name, this.seed());
-    this.changed();
-    return this.tenants.get(name)!;
+    this.tenant(name);
+    const state = this.seed();
+    this.tenants.get(name)!.state = state;
+    this.emit({ op: 'tenant', tenant: name, state });
+    return state;
   }
 
-  replace(name: string, state: TenantState) {
-    this.tenants.set(name, state);
-    this.changed();
+  /** A whole new state for the tenant; when a collection is over the limit, says so and stores nothing. */
+  replace(name: string, state: TenantState): string | undefined {
+    const over = Object.entries(state).find(([, items]) => items.length > this.maxItems);
+    if (over) return this.fullText(over[0]);
+    this.tenant(name);
+    this.tenants.get(name)!.state = state;
+    this.emit({ op: 'tenant', tenant: name, state });
+    return undefined;
   }
 
-  changed() {
-    for (const listener of this.listeners) listener();
+  /** Stored (durably, with a durable sink) before the first attempt is made. */
+  recordDelivery(tenant: string, record: DeliveryRecord): Promise<void> {
+    if (!this.sink) return Promise.resolve();
+    this.sink.write({ op: 'delivery', tenant, record });
+    return this.sink.flushed();
+  }
+
+  /** The outcome of the record's latest attempt, and what comes next. */
+  recordAttempt(tenant: string, record: DeliveryRecord) {
+    const attempt = record.attempts[record.attempts.length - 1];
+    if (this.sink && attempt) this.sink.write({ op: 'attempt', tenant, id: record.id, attempt, state: record.state, nextAttemptAt: record.nextAttemptAt });
+  }
+
+  clearDeliveries(tenant: string) {
+    this.sink?.write({ op: 'deliveries-cleared', tenant });
   }
 
   onChange(listener: () => void) {
     this.listeners.push(listener);
   }
 
+  /** Told when a tenant is dropped (over the tenant limit, or idle), so what else it owns goes too. */
+  onDrop(listener: (tenant: string) => void) {
+    this.dropListeners.push(listener);
+  }
+
+  /** From now on every change also goes to the sink (a durable store, attached after its state is restored). */
+  persistTo(sink: ChangeSink) {
+    this.sink = sink;
+  }
+
+  flushed(): Promise<void> {
+    return this.sink ? this.sink.flushed() : Promise.resolve();
+  }
+
+  health(): StoreHealth {
+    return this.sink?.health() ?? { ok: true };
+  }
+
   snapshot(): Record<string, TenantSnapshot> {
-    return Object.fromEntries(this.tenants);
+    return Object.fromEntries([...this.tenants].map(([name, entry]) => [name, entry.state]));
   }
 
   restore(snapshot: Record<string, TenantSnapshot>) {
     this.tenants.clear();
-    for (const [name, state] of Object.entries(snapshot)) this.tenants.set(name, state);
+    const now = this.now();
+    for (const [name, state] of Object.entries(snapshot)) this.tenants.set(name, { state, seen: now });
+  }
+
+  get tenantCount() {
+    return this.tenants.size;
+  }
+
+  private fullText(collection: string) {
+    return `${collection}: at most ${this.maxItems} items per tenant (the sandbox's limit, --max-items); delete some first`;
+  }
+
+  /** The tenant's entry, marked as seen now; idle tenants expire on the way. */
+  private touch(name: string) {
+    const now = this.now();
+    for (const [oldest, entry] of this.tenants) {
+      if (now - entry.seen <= this.tenantIdleMs) break;
+      this.drop(oldest);
+    }
+    const entry = this.tenants.get(name);
+    if (!entry) return undefined;
+    this.tenants.delete(name);
+    entry.seen = now;
+    this.tenants.set(name, entry);
+    return entry;
+  }
+
+  private drop(name: string) {
+    this.tenants.delete(name);
+    this.emit({ op: 'drop', tenant: name });
+    for (const listener of this.dropListeners) listener(name);
+  }
+
+  private emit(change: StoreChange) {
+    this.sink?.write(change);
+    for (const listener of this.listeners) listener();
   }
 }
 
