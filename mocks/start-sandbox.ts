@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { FIRST_MOCK_PORT, selectApis, shippedCatalogue, UsageError, type SandboxApiFiles } from './catalogue.ts';
 import { connectSandbox, type ApiId, type SandboxApi } from './connect.ts';
 import { createPrismMock, type MockServer } from './prism-server.ts';
-import { createStateFileWriter, loadStateFile } from './sandbox/state-file.ts';
+import { openDurableStore } from './sandbox/durable-store.ts';
 
 export interface SandboxOptions {
   /** The APIs to serve (default: all). */
@@ -14,7 +14,7 @@ export interface SandboxOptions {
   host?: string;
   /** The first API's port; the others follow in catalogue order. Default 0: the system picks free ports. */
   portBase?: number;
-  /** Load every tenant's state from this file and write it back after changes and at close. */
+  /** Keep every tenant's state and deliveries in this file (a journal beside it), each change on disk before its answer. */
   stateFile?: string;
   /** Deliver to hosts other than loopback. */
   remoteCallbacks?: boolean;
@@ -81,7 +81,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const portBase = options.portBase ?? 0;
   const statePath = options.stateFile ? resolve(options.stateFile) : undefined;
   // Read before listening, so a corrupt file stops the start at once, naming the file and the reason.
-  const saved = statePath ? loadStateFile(statePath) : {};
+  const durable = statePath ? openDurableStore(statePath, { onError: (error) => options.log?.(`state file: ${error.message}`) ?? console.error(`sandbox: ${error.message}`) }) : undefined;
 
   const mocks = new Map<string, MockServer>();
   await Promise.all(selected.map(async (api) => {
@@ -97,15 +97,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     mocks.set(api.id, mock);
   }));
 
-  let stateWriter: ReturnType<typeof createStateFileWriter> | undefined;
-  if (statePath) {
-    const snapshot = () => ({ ...saved, ...Object.fromEntries([...mocks].map(([id, mock]) => [id, mock.sandbox.state.store.snapshot()])) });
-    stateWriter = createStateFileWriter(statePath, snapshot, 200, (error) => options.log?.(`state file: ${error.message}`) ?? console.error(`sandbox: ${error.message}`));
-    for (const [id, mock] of mocks) {
-      if (saved[id]) mock.sandbox.state.store.restore(saved[id]);
-      mock.sandbox.state.store.onChange(() => stateWriter!.schedule());
-    }
-  }
+  durable?.attach(mocks);
 
   try {
     const portOf = (api: SandboxApiFiles) => options.ports?.[api.id as ApiId] ?? (portBase === 0 ? 0 : api.port - FIRST_MOCK_PORT + portBase);
@@ -138,12 +130,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   return {
     urls,
     api: (id) => connection.api(id),
-    ...(statePath ? { stateFile: { path: statePath, tenantsLoaded: Object.values(saved).reduce((count, tenants) => count + Object.keys(tenants).length, 0) } } : {}),
+    ...(durable ? { stateFile: { path: durable.path, tenantsLoaded: durable.tenantCount } } : {}),
     close() {
       closing ??= (async () => {
         if (emitter) clearInterval(emitter);
-        stateWriter?.flush();
         await Promise.all([...mocks.values()].map(closeServer));
+        durable?.closeSync();
       })();
       return closing;
     },

@@ -1,7 +1,8 @@
-// `npm start -- --state-file <path>`: the sandbox state of every API and tenant in one JSON file, loaded at start
-// and written atomically (temporary file, then rename) after changes and at exit. A file that cannot be read or
-// parsed stops the start with its path and the reason: state is never dropped silently.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// The state file's snapshot format: the sandbox state of every API and tenant in one JSON file, read and checked
+// here; sandbox/durable-store.ts writes it (at compaction and at exit) beside its journal. A file that cannot be
+// read or parsed stops the start with its path and the reason: state is never dropped silently.
+import { existsSync, readFileSync } from 'node:fs';
+import type { DeliveryRecord } from './deliveries.ts';
 import type { TenantSnapshot } from './store.ts';
 
 export const STATE_FILE_FORMAT = 'partner-api-contracts/sandbox-state@1';
@@ -33,9 +34,18 @@ function check(path: string, data: unknown): StateFileContents {
   return file.apis as StateFileContents;
 }
 
-/** The saved state per API id; an absent file is an empty state (it is created on the first change). */
-export function loadStateFile(path: string): StateFileContents {
-  if (!existsSync(path)) return {};
+/** What a durable store adds to the same file (older readers ignore it): delivery logs, the journal position. */
+export interface StateSnapshot {
+  apis: StateFileContents;
+  /** Per API id, per tenant, the delivery log (newest first). */
+  deliveries: Record<string, Record<string, DeliveryRecord[]>>;
+  /** The last journal entry the snapshot holds (entries up to it are in the file already). */
+  journalSeq: number;
+}
+
+/** The saved state; an absent file is an empty state (it is created at the first compaction). */
+export function loadStateSnapshot(path: string): StateSnapshot {
+  if (!existsSync(path)) return { apis: {}, deliveries: {}, journalSeq: 0 };
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -48,30 +58,9 @@ export function loadStateFile(path: string): StateFileContents {
   } catch (error) {
     throw new Error(`${path}: the state file is not valid JSON (${(error as Error).message})`);
   }
-  return check(path, data);
-}
-
-export function writeStateFile(path: string, apis: StateFileContents) {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify({ format: STATE_FILE_FORMAT, apis }, null, 2) + '\n');
-  renameSync(temporary, path);
-}
-
-/** Writes at most once per `delayMs` after changes; `flush` writes now (at exit). */
-export function createStateFileWriter(path: string, snapshot: () => StateFileContents, delayMs = 200, onError: (error: Error) => void = () => {}) {
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    if (timer) clearTimeout(timer), (timer = undefined);
-    try {
-      writeStateFile(path, snapshot());
-    } catch (error) {
-      onError(new Error(`${path}: cannot write the state file (${(error as Error).message})`));
-    }
-  };
-  return {
-    schedule() {
-      timer ??= setTimeout(flush, delayMs);
-    },
-    flush,
-  };
+  const apis = check(path, data);
+  const { deliveries, journalSeq } = data as { deliveries?: unknown; journalSeq?: unknown };
+  if (deliveries !== undefined && (!deliveries || typeof deliveries !== 'object' || Array.isArray(deliveries))) throw new Error(`${path}: deliveries must be an object of API ids`);
+  if (journalSeq !== undefined && !Number.isSafeInteger(journalSeq)) throw new Error(`${path}: journalSeq must be a whole number`);
+  return { apis, deliveries: (deliveries ?? {}) as StateSnapshot['deliveries'], journalSeq: (journalSeq as number | undefined) ?? 0 };
 }
