@@ -72,6 +72,14 @@ export function renderReadmeTable(report: { date: string; machine: Record<string
       bound: '< 150 MB',
       met: memory.residentMb < 150,
     });
+    if (stateful.oursDurablePairsPerSecond !== undefined) {
+      rows.push({
+        what: 'VTN create-then-get pairs, 10 connections: ours with `--state-file` (each create fsynced before its 201) / ours in memory (pairs/s)',
+        figure: `${stateful.oursDurablePairsPerSecond} / ${stateful.oursPairsPerSecond}`,
+        bound: `ratio ${stateful.durableVsMemory}`,
+        met: null,
+      });
+    }
   }
   if (client) {
     rows.push({ what: 'generated client call (retries and timeout on) ÷ raw fetch of the same URL (median latency)', figure: `${client.clientOverFetchRatio} (${client.clientUs} µs vs ${client.rawFetchUs} µs)`, bound: '≤ 1.05', met: client.clientOverFetchRatio <= 1.05 });
