@@ -132,7 +132,9 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
   }
   const validatorsPath = options.validatorsPath ?? join(dirname(options.specPath), 'sandbox-validators.js');
   const compiled: SandboxValidators | undefined = options.validatorsPath || existsSync(validatorsPath) ? await loadSandboxValidators(validatorsPath) : undefined;
-  const journal = new RequestJournal();
+  const journal = new RequestJournal(undefined, options.maxTenants);
+  // A tenant the store drops (idle, or over the tenant limit) takes its request journal with it.
+  state.store.onDrop((tenant) => journal.clear(tenant));
   const control = createControl(spec, state, deliveries, router.challengeOf(), journal);
   const responseCheck = createResponseCheck(spec, compiled);
   const prism: PrismEngine = lazyPrism(spec);

@@ -1,7 +1,7 @@
 // The request journal: what each tenant sent to a mock and what it was answered, newest first and bounded, so a
 // partner's test can assert on what its service under test called (after WireMock's request journal and MSW's
 // life-cycle events). Credentials are never kept.
-import { tenantOf } from './store.ts';
+import { DEFAULT_MAX_TENANTS, tenantOf } from './store.ts';
 
 export interface JournalEntry {
   at: string;
@@ -35,13 +35,20 @@ export function journalHeaders(headers: Record<string, string | string[] | undef
 export class RequestJournal {
   private readonly entries = new Map<string, JournalEntry[]>();
 
-  constructor(private readonly limit = JOURNAL_LIMIT) {}
+  /** `maxTenants`: requests under ever-new tokens must not grow it without bound (least recently seen goes first). */
+  constructor(
+    private readonly limit = JOURNAL_LIMIT,
+    private readonly maxTenants = DEFAULT_MAX_TENANTS,
+  ) {}
 
   /** Keeps the entry under the tenant its Authorization header names; requests without usable credentials have none. */
   record(authorization: string | undefined, entry: JournalEntry) {
     const tenant = tenantOf(authorization);
     if (!tenant) return;
-    const list = this.entries.get(tenant) ?? this.entries.set(tenant, []).get(tenant)!;
+    const list = this.entries.get(tenant) ?? [];
+    this.entries.delete(tenant);
+    while (this.entries.size >= this.maxTenants) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(tenant, list);
     list.unshift(entry);
     if (list.length > this.limit) list.length = this.limit;
   }

@@ -98,6 +98,17 @@ describe('tenants', () => {
     expect(await names('third')).toContain('third-kept');
   });
 
+  it('requests under ever-new tokens keep at most the tenant limit of request journals', async () => {
+    const journal = async (token: string) => ((await call(vtnFewTenants, token, 'GET', '/_sandbox/requests')).body as { path: string }[]).map((entry) => entry.path);
+    for (const token of ['reader-1', 'reader-2']) expect((await call(vtnFewTenants, token, 'GET', SUBSCRIPTIONS)).status).toBe(200);
+    expect(await journal('reader-1')).toEqual([SUBSCRIPTIONS]);
+    // A third reader: the journal of the least recent sender (reader-1) goes.
+    expect((await call(vtnFewTenants, 'reader-3', 'GET', SUBSCRIPTIONS)).status).toBe(200);
+    expect(await journal('reader-1')).toEqual([]);
+    expect(await journal('reader-2')).toEqual([SUBSCRIPTIONS]);
+    expect(await journal('reader-3')).toEqual([SUBSCRIPTIONS]);
+  });
+
   it('a tenant not seen for the idle time expires; one seen within it stays', () => {
     let now = 1_000_000;
     const seed = (): TenantState => ({ things: [] });
