@@ -234,7 +234,8 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       const parsed = parseBody(received.kind === 'body' ? received.bytes : undefined, request.headers['content-type'] ?? 'application/json');
       exchange.skip = true;
       const answer = await control(method, target.path, request.headers.authorization, parsed.body, parsed.invalid);
-      if (!(await kept(reply))) return;
+      // A change the control API made is kept before it is answered; reads (health included) need not wait.
+      if (method !== 'GET' && answer.status < 300 && !(await kept(reply))) return;
       return send(reply, answer.status, answer.headers, answer.body);
     }
     // faults

@@ -4,7 +4,7 @@
 // retry at once, a later one on its schedule, and the receiver gets it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,5 +203,24 @@ describe('the durable store (--state-file)', () => {
 
     writeFileSync(`${stateFile}.journal`, `${JSON.stringify({ s: saved.journalSeq + 1, a: 'openadr3-vtn', c: { op: 'drop', tenant: 'bearer:old-team' } })}\nnot json\n`);
     expect(() => openDurableStore(stateFile)).toThrow(`${stateFile}.journal: line 2 is not valid JSON`);
+  });
+
+  it('a store that cannot write answers the change 503 in the vendor envelope, and health says why', async () => {
+    const stateFile = join(directory, 'unwritable.json');
+    const durable = openDurableStore(stateFile);
+    // The journal's place is taken by a directory: the first append fails.
+    mkdirSync(`${stateFile}.journal`);
+    const mock = await startMock('openadr3-vtn');
+    try {
+      durable.attach([['openadr3-vtn', mock.server]]);
+      const created = await fetch(`${mock.origin}/api/openadr/v1/subscriptions`, json('stuck-team', { clientName: 'LOST', programID: 'p-1', objectOperations: [{ objects: ['EVENT'], operations: ['POST'], callbackUrl: 'http://127.0.0.1:9/cb' }] }));
+      expect(created.status).toBe(503);
+      expect(await created.json()).toMatchObject({ status: 503, detail: expect.stringContaining('the sandbox could not store the change') });
+      const health = await fetch(`${mock.origin}/_sandbox/health`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/unwritable\.json: cannot write the state file \(EISDIR\)/) });
+    } finally {
+      await mock.close();
+    }
   });
 });
