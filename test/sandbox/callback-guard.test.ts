@@ -3,6 +3,7 @@
 // injected: the "public" hosts here are names the test resolves, and every byte goes to a loopback receiver.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyAddress, createCallbackGuard, pinnedConnector, type CheckedTarget, type Connector, type Resolver } from '../../mocks/sandbox/callback-guard.ts';
 import { startMock, type RunningMock } from '../support/mock.ts';
@@ -61,6 +62,27 @@ const table: [address: string, kind: ReturnType<typeof classifyAddress>][] = [
 describe('classifyAddress', () => {
   it.each(table)('%s is %s', (address, kind) => {
     expect(classifyAddress(address)).toBe(kind);
+  });
+});
+
+// Seeded and bounded: FUZZ_SEED=<n> replays a run; the seed is printed when the property fails.
+const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
+
+describe('embedded IPv4 forms', () => {
+  it(`an IPv4 address and its IPv4-mapped, NAT64 and IPv4-compatible forms are classified alike (FUZZ_SEED=${SEED})`, () => {
+    const octet = fc.integer({ min: 0, max: 255 });
+    const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
+    const property = fc.property(octet, octet, octet, octet, (a, b, c, d) => {
+      const dotted = `${a}.${b}.${c}.${d}`;
+      const kind = classifyAddress(dotted);
+      for (const form of [`::ffff:${dotted}`, `::ffff:${hex(a, b)}:${hex(c, d)}`, `64:ff9b::${dotted}`, `64:ff9b::${hex(a, b)}:${hex(c, d)}`]) {
+        if (classifyAddress(form) !== kind) throw new Error(`${form} is ${classifyAddress(form)}, ${dotted} is ${kind}`);
+      }
+      // The deprecated IPv4-compatible form, except where it collides with :: and ::1.
+      if (a + b + c > 0 || d > 1) expect(classifyAddress(`::${dotted}`)).toBe(kind);
+    });
+    const details = fc.check(property, { seed: SEED, numRuns: 2000 });
+    if (details.failed) throw new Error(`replay with FUZZ_SEED=${SEED} (fast-check seed ${details.seed}, path ${details.counterexamplePath}): ${fc.defaultReportMessage(details)}`);
   });
 });
 
