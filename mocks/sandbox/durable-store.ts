@@ -181,7 +181,11 @@ export function openDurableStore(path: string, options: DurableStoreOptions = {}
     const batch = pending.join('');
     pending = [];
     try {
-      handle ??= await open(journalPath, 'a');
+      if (!handle) {
+        handle = await open(journalPath, 'a');
+        // A journal created now must itself survive a crash: its directory entry too.
+        fsyncDirectory(journalPath);
+      }
       await handle.write(batch);
       await handle.datasync();
       journalBytes += Buffer.byteLength(batch);
@@ -246,9 +250,9 @@ export function openDurableStore(path: string, options: DurableStoreOptions = {}
         options.onError?.(new Error(`${path}: cannot write the state file (${(error as Error).message})`));
       }
       pending = [];
-      const open = handle;
+      const journal = handle;
       handle = undefined;
-      void open?.close().catch(() => undefined);
+      void journal?.close().catch(() => undefined);
     },
   };
 }
