@@ -9,10 +9,10 @@ export const START_USAGE = `[--host H] [--port-base P | --port P] [--only <id,..
         [--faults SHARE] [--remote-callbacks] [--insecure-tls] [--max-items N] [--quiet] [--json]
   Serves each API's mock at the vendor's paths: ports 4010-4014 by default (--port-base 0: free ports).
   --only            serve these APIs only (comma-separated ids); --port P serves the one API given on port P
-  --state-file      keep every tenant's state in this file across restarts
+  --state-file      keep every tenant's state and deliveries in this file across restarts (kill -9 included)
   --emit-every      each API sends a random one of its webhooks to every tenant's subscribers every SECONDS
   --faults          answer this share of requests (0 to 1) with a random 5xx or a reset connection
-  --remote-callbacks  deliver to hosts other than loopback
+  --remote-callbacks  deliver to public hosts too (never to private, link-local or metadata addresses)
   --insecure-tls    accept self-signed certificates of https receivers
   --max-items       items per collection per tenant (default 1000); past it a create answers 409
   --quiet           no line per request
