@@ -15,6 +15,9 @@ import { openDurableStore } from '../../mocks/sandbox/durable-store.ts';
 import { STATE_FILE_FORMAT } from '../../mocks/sandbox/state-file.ts';
 import { startMock } from '../support/mock.ts';
 
+// Two child starts per test; each can take a minute on a shared machine under load.
+const CHILD_TEST_TIMEOUT_MS = 300_000;
+
 const directory = mkdtempSync(join(tmpdir(), 'sandbox-durable-'));
 const children: ChildProcess[] = [];
 
@@ -38,7 +41,7 @@ function startChild(api: string, stateFile: string, retryDelays?: number[], env:
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
   return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the child did not start within 60 s:\n${stderr}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`the child did not start within 120 s:\n${stderr}`)), 120_000);
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
       resolveStart({ child, origin: JSON.parse(line).origin, stderr: () => stderr });
@@ -100,7 +103,7 @@ describe('the durable store (--state-file)', () => {
     } finally {
       await killHard(second.child);
     }
-  });
+  }, CHILD_TEST_TIMEOUT_MS);
 
   it('a retrying delivery survives kill -9: an overdue retry goes at once after the restart, a later one on its schedule', async () => {
     const stateFile = join(directory, 'deliveries.json');
@@ -117,8 +120,9 @@ describe('the durable store (--state-file)', () => {
     await new Promise<void>((listening) => receiver.listen(0, '127.0.0.1', listening));
     const receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     try {
-      // Retries after 300 ms, then after 6 s.
-      const first = await startChild('energy-coordination', stateFile, [300, 6000]);
+      // Retries after 2 s, then after 8 s.
+      const delays = [2000, 8000];
+      const first = await startChild('energy-coordination', stateFile, delays);
       const token = 'retry-team';
       // Each path takes one payload type, so each event goes to one of them.
       const payloadTypes = { '/later': 'PowerLevel', '/overdue': 'CurrentLevel' };
@@ -127,31 +131,33 @@ describe('the durable store (--state-file)', () => {
         expect(subscribed.status).toBe(200);
       }
       const emit = (payloadType: string) => fetch(`${first.origin}/_sandbox/events`, json(token, { webhook: 'eventCreated', payload: { payloadType } }));
-      // `later` fails its first two attempts (at once and 300 ms on): its third is due 6 s after the second.
+      // `later` fails its first two attempts (at once and 2 s on): its third is due 8 s after the second.
       expect((await emit(payloadTypes['/later'])).status).toBe(200);
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 20_000;
       while (received.filter((entry) => entry.path === '/later').length < 2 && Date.now() < deadline) await new Promise((wait) => setTimeout(wait, 20));
-      // `overdue` fails its first attempt; its retry (300 ms) falls while the process is down.
+      // `overdue` fails its first attempt; its retry (2 s on) falls while the process is down.
       expect((await emit(payloadTypes['/overdue'])).status).toBe(200);
       const log = (await (await fetch(`${first.origin}/_sandbox/deliveries`, json(token))).json()) as { url: string; state: string; nextAttemptAt?: string; attempts: unknown[] }[];
       await killHard(first.child);
       const later = log.find((record) => record.url === `${receiverOrigin}/later`)!;
       expect(later).toMatchObject({ state: 'retrying', attempts: [expect.anything(), expect.anything()] });
       const laterDue = Date.parse(later.nextAttemptAt!);
-      expect(log.find((record) => record.url === `${receiverOrigin}/overdue`)).toMatchObject({ state: 'retrying', attempts: [expect.anything()] });
+      const overdue = log.find((record) => record.url === `${receiverOrigin}/overdue`)!;
+      expect(overdue).toMatchObject({ state: 'retrying', attempts: [expect.anything()] });
       expect(received.filter((entry) => entry.path === '/overdue')).toHaveLength(1);
 
       failing = false;
-      await new Promise((wait) => setTimeout(wait, 400));
-      const second = await startChild('energy-coordination', stateFile, [300, 6000]);
+      // Down until the overdue retry's time has passed.
+      await new Promise((wait) => setTimeout(wait, Math.max(0, Date.parse(overdue.nextAttemptAt!) - Date.now() + 100)));
+      const second = await startChild('energy-coordination', stateFile, delays);
       try {
         const wait = async (path: string, timeoutMs: number) => {
           const until = Date.now() + timeoutMs;
           while (!received.some((entry) => entry.path === path && entry.status === 204) && Date.now() < until) await new Promise((pause) => setTimeout(pause, 20));
           return received.find((entry) => entry.path === path && entry.status === 204);
         };
-        expect(await wait('/overdue', 5000), 'the overdue retry after the restart').toBeDefined();
-        const laterDelivered = await wait('/later', 15_000);
+        expect(await wait('/overdue', 20_000), 'the overdue retry after the restart').toBeDefined();
+        const laterDelivered = await wait('/later', 30_000);
         expect(laterDelivered, 'the later retry after the restart').toBeDefined();
         // On its schedule: not before the time stored when the process was killed.
         expect(laterDelivered!.at).toBeGreaterThanOrEqual(laterDue - 50);
@@ -167,7 +173,7 @@ describe('the durable store (--state-file)', () => {
     } finally {
       await new Promise<void>((closed) => (receiver.closeAllConnections(), receiver.close(() => closed())));
     }
-  });
+  }, CHILD_TEST_TIMEOUT_MS);
 
   it("today's state files load as they are; a torn last journal line is cut off; a corrupt line stops the load naming the file and the line", async () => {
     const stateFile = join(directory, 'old-format.json');
