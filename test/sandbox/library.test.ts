@@ -141,11 +141,25 @@ describe('startSandbox and a tenant handle', () => {
     expect(delivery).toMatchObject({ url: hook, status: 204 });
     const record = (await tenant.deliveries()).find((entry) => entry.url === hook);
     expect(record!.attempts[0]!.note).toMatch(/plain HTTP/);
-    const body = JSON.parse(plain.received.find((entry) => entry.path === '/han-plain')!.body);
-    for (const stamp of [body.timestamp, ...body.data.map((event: { timestamp: string }) => event.timestamp)]) {
-      expect(Date.parse(stamp)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
-      expect(Date.parse(stamp)).toBeLessThanOrEqual(Date.now());
-    }
+    const sentNow = (body: { timestamp: string; data: { timestamp: string }[] }) => {
+      for (const stamp of [body.timestamp, ...body.data.map((event) => event.timestamp)]) {
+        expect(Date.parse(stamp)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+        expect(Date.parse(stamp)).toBeLessThanOrEqual(Date.now());
+      }
+    };
+    sentNow(JSON.parse(plain.received.find((entry) => entry.path === '/han-plain')!.body));
+    // The vendor's own test delivery (POST /v1/oem/subscriptions/test) is stamped with the send time too.
+    const { subscriptions } = (await tenant.state()) as { subscriptions: { subscriptionId: string; webhookUrl: string }[] };
+    const mine = subscriptions.find((subscription) => subscription.webhookUrl === hook)!;
+    const tested = await fetch(`${api.url}/portal/v1/oem/subscriptions/test`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${han.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ oem: 'OEM-1', subscriptionId: mine.subscriptionId }),
+    });
+    expect(tested.status).toBe(200);
+    const test = plain.received.filter((entry) => entry.path === '/han-plain').map((entry) => JSON.parse(entry.body)).find((body) => body.data[0].type === 'hanchuess:subscription:test');
+    expect(test, 'the test delivery reached the receiver').toBeDefined();
+    sentNow(test);
   });
 });
 
