@@ -24,6 +24,7 @@ import { lazyPrism, type PrismEngine, type PrismInput } from './sandbox/prism-en
 import { checkRequest, documentedStatus, expectedStatuses, negotiatedSuccessType, undocumentedRejection } from './sandbox/request-check.ts';
 import { createRouter, type Route } from './sandbox/router.ts';
 import { createState, type Change, type SandboxState, type StateDeclaration } from './sandbox/state.ts';
+import { clientOfToken } from './sandbox/oauth.ts';
 import { tenantOf } from './sandbox/store.ts';
 import { headerSafe, parseBody, queryOf, readBody, send, targetOf, MAX_BODY_BYTES } from './sandbox/transport.ts';
 
@@ -171,7 +172,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
 
   async function answerFromState(reply: ServerResponse, route: Route, input: PrismInput, contentType: string, exchange: Exchange) {
     const tenant = tenantOf(input.headers.authorization);
-    if (router.requiresCredentials(route) && !tenant) return rejectCredential(reply, route, exchange);
+    if (router.requiresCredentials(route) && !tenant) return rejectCredential(reply, route, exchange, input.headers.authorization);
     const dispatched = await dispatchToState(state, deliveries, responseCheck, { route, query: input.query, body: input.body, tenant: tenant ?? 'anonymous' });
     if (!dispatched) return;
     if (dispatched.kind === 'error') {
@@ -188,8 +189,13 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
   }
 
   /** Prism takes any `Bearer <anything>`; a tenant needs a well-formed credential (`Bearer a b c` is not one). */
-  function rejectCredential(reply: ServerResponse, route: Route, exchange: Exchange) {
-    const reason: Reason = { field: 'header.Authorization', text: `header.Authorization: not a well-formed ${router.challengeOf(route).split(' ')[0]} credential` };
+  function rejectCredential(reply: ServerResponse, route: Route, exchange: Exchange, authorization?: string) {
+    const bearer = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    const expired = bearer !== undefined && clientOfToken(bearer) === null;
+    const text = expired
+      ? 'header.Authorization: the sandbox token has expired; get a new one from POST /_sandbox/oauth/token'
+      : `header.Authorization: not a well-formed ${router.challengeOf(route).split(' ')[0]} credential`;
+    const reason: Reason = { field: 'header.Authorization', text };
     answers.error(reply, 401, [reason], route);
   }
 
@@ -208,7 +214,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     const outputHeaders = result.headers;
     if (result.status === 401) outputHeaders['WWW-Authenticate'] = router.challengeOf(route);
     const success = result.status >= 200 && result.status < 300;
-    if (success && route && router.requiresCredentials(route) && !tenantOf(input.headers.authorization)) return void rejectCredential(reply, route, exchange);
+    if (success && route && router.requiresCredentials(route) && !tenantOf(input.headers.authorization)) return void rejectCredential(reply, route, exchange, input.headers.authorization);
     if (success && route && !result.fixedAnswer && isStateful(state, route)) {
       return void (await answerFromState(reply, route, input, headerOf(outputHeaders, 'content-type') ?? 'application/json', exchange));
     }

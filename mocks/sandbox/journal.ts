@@ -22,6 +22,14 @@ export interface JournalEntry {
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
 
 export const JOURNAL_LIMIT = 500;
+/** A body larger than this (as JSON) is journaled as a note of its size: 500 entries of 1 MiB per tenant would be too much to hold. */
+export const JOURNAL_BODY_LIMIT = 64 * 1024;
+
+function keptBody(body: unknown): unknown {
+  if (body === null || body === undefined) return null;
+  const size = typeof body === 'string' ? body.length : JSON.stringify(body).length;
+  return size > JOURNAL_BODY_LIMIT ? `(body of ${size} characters not kept: the journal keeps bodies up to ${JOURNAL_BODY_LIMIT})` : body;
+}
 
 export function journalHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const kept: Record<string, string> = {};
@@ -32,32 +40,66 @@ export function journalHeaders(headers: Record<string, string | string[] | undef
   return kept;
 }
 
-export class RequestJournal {
-  private readonly entries = new Map<string, JournalEntry[]>();
+/** What the whole journal may hold, summed over tenants (approximate JSON size), before the oldest entries go. */
+export const JOURNAL_BYTE_BUDGET = 12 * 1024 * 1024;
 
-  /** `maxTenants`: requests under ever-new tokens must not grow it without bound (least recently seen goes first). */
+interface Kept {
+  entries: JournalEntry[];
+  sizes: number[];
+  bytes: number;
+}
+
+export class RequestJournal {
+  private readonly tenants = new Map<string, Kept>();
+  private bytes = 0;
+
+  /**
+   * `maxTenants` and `byteBudget`: requests under ever-new tokens, or with large bodies, must not grow it without
+   * bound. Past either, the least recently active tenant loses its oldest entries first.
+   */
   constructor(
     private readonly limit = JOURNAL_LIMIT,
     private readonly maxTenants = DEFAULT_MAX_TENANTS,
+    private readonly byteBudget = JOURNAL_BYTE_BUDGET,
   ) {}
 
   /** Keeps the entry under the tenant its Authorization header names; requests without usable credentials have none. */
   record(authorization: string | undefined, entry: JournalEntry) {
     const tenant = tenantOf(authorization);
     if (!tenant) return;
-    const list = this.entries.get(tenant) ?? [];
-    this.entries.delete(tenant);
-    while (this.entries.size >= this.maxTenants) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(tenant, list);
-    list.unshift(entry);
-    if (list.length > this.limit) list.length = this.limit;
+    const kept = this.tenants.get(tenant) ?? { entries: [], sizes: [], bytes: 0 };
+    this.tenants.delete(tenant);
+    while (this.tenants.size >= this.maxTenants) this.clear(this.tenants.keys().next().value!);
+    this.tenants.set(tenant, kept);
+    const stored = { ...entry, body: keptBody(entry.body) };
+    const size = 256 + JSON.stringify(stored.body ?? null).length + JSON.stringify(stored.headers).length + stored.path.length;
+    kept.entries.unshift(stored);
+    kept.sizes.unshift(size);
+    kept.bytes += size;
+    this.bytes += size;
+    while (kept.entries.length > this.limit) this.dropOldest(kept);
+    for (const [name, other] of this.tenants) {
+      if (this.bytes <= this.byteBudget) break;
+      while (other.entries.length > (other === kept ? 1 : 0) && this.bytes > this.byteBudget) this.dropOldest(other);
+      if (other.entries.length === 0) this.tenants.delete(name);
+    }
+  }
+
+  private dropOldest(kept: Kept) {
+    kept.entries.pop();
+    const size = kept.sizes.pop() ?? 0;
+    kept.bytes -= size;
+    this.bytes -= size;
   }
 
   list(tenant: string): JournalEntry[] {
-    return this.entries.get(tenant) ?? [];
+    return this.tenants.get(tenant)?.entries ?? [];
   }
 
   clear(tenant: string) {
-    this.entries.delete(tenant);
+    const kept = this.tenants.get(tenant);
+    if (!kept) return;
+    this.bytes -= kept.bytes;
+    this.tenants.delete(tenant);
   }
 }

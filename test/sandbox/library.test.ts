@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../mocks/index.ts';
 import { repositoryCatalogue } from '../../scripts/lib/sandbox-catalogue.ts';
+import { RequestJournal } from '../../mocks/sandbox/journal.ts';
 import { parseEventCreated } from '../../generated/energy-coordination/webhooks.ts';
 
 interface Received {
@@ -210,5 +211,50 @@ describe('HTTPS receivers', () => {
     const accepted = await deliverTo({ selfSigned: true, insecureTls: true });
     expect(accepted.result).toMatchObject({ status: 204, error: null });
     expect(accepted.received).toBe(1);
+  });
+});
+
+describe('the request journal', () => {
+  it('keeps a large body as a note of its size, not the body', async () => {
+    const sandbox = await startSandbox({ apis: ['hanchuess'], catalogue: repositoryCatalogue() });
+    try {
+      const api = sandbox.api('hanchuess');
+      const big = JSON.stringify({ filler: 'x'.repeat(100_000) });
+      await fetch(`${api.url}/portal/v1/oem/subscribe`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer journal-team', 'content-type': 'application/json' },
+        body: big,
+      });
+      const [entry] = await api.tenant({ token: 'journal-team' }).requests();
+      expect(entry!.method).toBe('POST');
+      expect(entry!.body).toMatch(/^\(body of 100013 characters not kept/);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
+describe('RequestJournal bounds', () => {
+  const entry = (path: string, body: unknown) => ({ at: '', method: 'POST', path, query: {}, headers: {}, body, status: 200, operationId: null, problems: [] });
+  const bearer = (token: string) => `Bearer ${token}`;
+
+  it('keeps at most `limit` entries per tenant, newest first', () => {
+    const journal = new RequestJournal(3, 10, 1_000_000);
+    for (let index = 0; index < 5; index++) journal.record(bearer('a'), entry(`/${index}`, null));
+    expect(journal.list('bearer:a').map((kept) => kept.path)).toEqual(['/4', '/3', '/2']);
+  });
+
+  it('past its byte budget, the least recently active tenant loses its oldest entries first; the active one keeps its newest', () => {
+    const journal = new RequestJournal(100, 10, 10_000);
+    const body = { text: 'x'.repeat(1_000) };
+    for (let index = 0; index < 4; index++) journal.record(bearer('old'), entry(`/old/${index}`, body));
+    for (let index = 0; index < 8; index++) journal.record(bearer('new'), entry(`/new/${index}`, body));
+    const old = journal.list('bearer:old').length;
+    const recent = journal.list('bearer:new').map((kept) => kept.path);
+    expect(old).toBe(0);
+    expect(recent[0]).toBe('/new/7');
+    // About 1.3 kB an entry against a 10 kB budget.
+    expect(recent.length).toBeGreaterThan(4);
+    expect(recent.length).toBeLessThan(8);
   });
 });

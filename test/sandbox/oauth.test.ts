@@ -98,6 +98,7 @@ describe('sandbox tokens on the APIs', () => {
     const refused = await fetch(`${origin}/api/openadr/v1/subscriptions`, { headers: { Authorization: `Bearer ${expired}` } });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(JSON.stringify(await refused.json())).toContain('the sandbox token has expired');
   });
 });
 
