@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import * as tls from 'node:tls';
 
 export interface OutboundRequest {
@@ -70,7 +70,7 @@ function once(url: URL, request: OutboundRequest, options: OutboundOptions): Pro
         headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
         timeout: options.timeoutMs,
         ...(options.lookup ? { lookup: options.lookup } : {}),
-        ...(secure ? { ca: trustedCertificates(), rejectUnauthorized: !options.insecureTls, servername: url.hostname.replace(/^\[|\]$/g, '') } : {}),
+        ...(secure ? { ca: trustedCertificates(), rejectUnauthorized: !options.insecureTls, servername: isIP(url.hostname.replace(/^\[|\]$/g, '')) ? '' : url.hostname } : {}),
         agent: false,
       },
       (response: IncomingMessage) => {

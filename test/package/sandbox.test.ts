@@ -153,7 +153,7 @@ describe('the packed partner-api-sandbox', () => {
     const vitest = await run(join(consumer, 'node_modules', 'vitest', 'vitest.mjs'), ['run', '--root', consumer], consumer);
     expect(vitest.code, vitest.output).toBe(0);
     expect(vitest.output).toMatch(/1 passed/);
-    const nodeRun = await run(process.execPath, ['--test', join(consumer, 'build', 'spark.node-test.js')], consumer);
+    const nodeRun = await run(process.execPath, ['--test', '--test-reporter=tap', join(consumer, 'build', 'spark.node-test.js')], consumer);
     expect(nodeRun.code, nodeRun.output).toBe(0);
     expect(nodeRun.output).toMatch(/# pass 1/);
   });
