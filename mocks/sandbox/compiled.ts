@@ -1,35 +1,13 @@
 // The validators compiled at build time (generated/<id>/sandbox-validators.js, scripts/steps/sandbox-validators.ts):
 // loaded by path, so the sandbox package can ship them beside its bundled specs.
 import { pathToFileURL } from 'node:url';
+import type { OperationModel, ParameterModel } from '../shared/validator-model.ts';
+
+export type { OperationModel, ParameterModel };
 
 export interface CompiledValidator {
   (data: unknown): boolean;
   errors?: { instancePath: string; keyword: string; message?: string; params: Record<string, any> }[] | null;
-}
-
-export interface ParameterModel {
-  name: string;
-  style: string;
-  explode: boolean;
-  type?: unknown;
-  properties?: string[];
-}
-
-/** One operation as Prism models it, with the names of its compiled validators. */
-export interface OperationModel {
-  method: string;
-  path: string;
-  operationId?: string;
-  security: Record<string, string>[][];
-  query: ParameterModel[];
-  header: ParameterModel[];
-  pathParams: ParameterModel[];
-  body?: { required: boolean; mediaTypes: string[] };
-  validators: { query: string | null; header: string | null; path: string | null; bodies: Record<string, string | null> };
-  /** Documented status codes (`200`, `4XX`, `default`) -> media types. */
-  responses: Record<string, string[]>;
-  /** `<code> <media type>` -> validator name, for success answers. */
-  responseValidators: Record<string, string>;
 }
 
 export interface SandboxValidators {

@@ -19,6 +19,7 @@ import { generatedDir, type ApiEntry } from '../lib/apis.ts';
 import { escapePointerToken, OPENAPI_ANNOTATIONS, resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { StepError, type Step } from '../lib/steps.ts';
 import { bundlePath } from './bundle.ts';
+import type { OperationModel, ParameterModel } from '../../mocks/shared/validator-model.ts';
 
 type Json = Record<string, any>;
 
@@ -38,35 +39,6 @@ const prismDateTime = prismRequire('./validator/validators/dateTime') as { fmtDe
 /** The options of Prism's Ajv instances (prism-http validator/validators/utils.js). */
 const PRISM_AJV = { allErrors: true, allowUnionTypes: true, allowMatchingProperties: true, strict: false, validateSchema: false } as const;
 const PRISM_JSON_SCHEMA_2020 = /^https?:\/\/json-schema.org\/draft\/2020-12\/schema#?$/;
-
-/** Where a parameter is read and how its raw string becomes a value (Prism's deserializer inputs). */
-export interface ParameterModel {
-  name: string;
-  style: string;
-  explode: boolean;
-  /** The schema's `type` (decides arrays and objects), as Prism reads it. */
-  type?: unknown;
-  /** Property names of an exploded object parameter. */
-  properties?: string[];
-}
-
-export interface OperationModel {
-  method: string;
-  path: string;
-  operationId?: string;
-  /** Alternatives of requirements, each a list of schemes: `{ type, scheme?, in?, name? }`. */
-  security: Json[][];
-  query: ParameterModel[];
-  header: ParameterModel[];
-  pathParams: ParameterModel[];
-  body?: { required: boolean; mediaTypes: string[] };
-  /** Names of the exported validators, or null where Prism validates nothing (or could not compile). */
-  validators: { query: string | null; header: string | null; path: string | null; bodies: Record<string, string | null> };
-  /** Status code (as documented, `200`, `4XX`, `default`) -> media types. */
-  responses: Record<string, string[]>;
-  /** `<code> <media type>` -> exported response validator name. */
-  responseValidators: Record<string, string>;
-}
 
 /** Prism's object schema of one location's parameters (params.js createJsonSchemaFromParams). */
 function parametersSchema(params: IHttpParam[]): Json {
