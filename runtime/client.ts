@@ -107,7 +107,10 @@ export interface OperationRules {
   idempotent?: Record<string, boolean>;
 }
 
-type RawCall = (method: string, path: string, init?: Record<string, any>) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+type Answer = { data?: unknown; error?: unknown; response: Response };
+/** How one attempt ended: an answer that stands, or one that asks for a refreshed token or another try. */
+type AttemptOutcome = { kind: 'answer'; answer: Answer } | { kind: 'refresh' | 'retry'; response: Response };
+type RawCall = (method: string, path: string, init?: Record<string, any>) => Promise<Answer>;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
@@ -115,8 +118,20 @@ const DEFAULT_ATTEMPTS = 2;
 const DEFAULT_MAX_DELAY_MS = 8000;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const defaultQuerySerializer = createQuerySerializer();
-const SIMPLE_PATH_PARAMETER = /\{([^{}.;*]+)\}/g;
 const isPrimitive = (value: unknown) => typeof value !== 'object' || value === null;
+
+/** A path template cut once into its literal parts and simple parameter names; null when it has styled ones. */
+type PathTemplate = { literals: string[]; names: string[] } | null;
+const pathTemplates = new Map<string, PathTemplate>();
+
+function templateOf(path: string): PathTemplate {
+  let template = pathTemplates.get(path);
+  if (template !== undefined) return template;
+  template = /\{[.;]|\*\}/.test(path) ? null : { literals: path.split(/\{[^{}]+\}/), names: [...path.matchAll(/\{([^{}]+)\}/g)].map((match) => match[1]!) };
+  // Paths are the spec's templates; a caller building paths at run time must not grow this without bound.
+  if (pathTemplates.size < 1000) pathTemplates.set(path, template);
+  return template;
+}
 
 /**
  * The URL as openapi-fetch's default serializers build it, written out for the common case (simple path
@@ -124,15 +139,19 @@ const isPrimitive = (value: unknown) => typeof value !== 'object' || value === n
  */
 function simpleUrl(baseUrl: string, path: string, params: { path?: Record<string, unknown>; query?: Record<string, unknown> }): string {
   const { path: pathParams, query } = params;
-  let simple = !pathParams || !/\{[.;]|\*\}/.test(path);
-  let url = baseUrl + path;
-  if (pathParams && simple) {
-    url = baseUrl + path.replace(SIMPLE_PATH_PARAMETER, (whole, name: string) => {
-      const value = pathParams[name];
-      if (value === undefined || value === null) return whole;
-      if (!isPrimitive(value)) return (simple = false), whole;
-      return encodeURIComponent(value as string);
-    });
+  const template = templateOf(path);
+  let url = baseUrl;
+  let simple = template !== null;
+  if (template) {
+    const { literals, names } = template;
+    url += literals[0];
+    for (let index = 0; index < names.length; index++) {
+      const value = pathParams?.[names[index]!];
+      if (value === undefined || value === null) url += `{${names[index]}}`;
+      else if (isPrimitive(value)) url += encodeURIComponent(value as string);
+      else simple = false;
+      url += literals[index + 1];
+    }
   }
   let search = '';
   for (const name in query) {
@@ -218,27 +237,83 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** The answer as openapi-fetch returns it: `data` for a 2xx, `error` (JSON when it parses) otherwise. */
 async function parseAnswer(response: Response, method: string, parseAs: ParseAs) {
-  const contentLength = response.headers.get('content-length');
-  if (response.status === 204 || method === 'HEAD' || (contentLength === '0' && !response.headers.get('transfer-encoding')?.includes('chunked'))) {
-    return response.ok ? { data: undefined, response } : { error: undefined, response };
-  }
-  if (response.ok) {
-    if (parseAs === 'stream') return { data: response.body, response };
-    if (parseAs === 'json' && !contentLength) {
-      const raw = await response.text();
-      return { data: raw ? JSON.parse(raw) : undefined, response };
+  if (response.status === 204 || method === 'HEAD') return response.ok ? { data: undefined, response } : { error: undefined, response };
+  if (!response.ok) {
+    let error: unknown = await response.text();
+    try {
+      error = error === '' ? undefined : JSON.parse(error as string);
+    } catch {
+      // not JSON: the text as received
     }
-    return { data: await response[parseAs](), response };
+    return { error, response };
   }
-  let error: unknown = await response.text();
-  try {
-    error = JSON.parse(error as string);
-  } catch {
-    // not JSON: the text as received
+  // JSON is read as text first: an empty body (content-length 0, or chunked and empty) is no data, not a parse error.
+  if (parseAs === 'json') {
+    const raw = await response.text();
+    return { data: raw === '' ? undefined : JSON.parse(raw), response };
   }
-  return { error, response };
+  if (parseAs === 'stream') return { data: response.body, response };
+  const contentLength = response.headers.get('content-length');
+  if (contentLength === '0' && !response.headers.get('transfer-encoding')?.includes('chunked')) return { data: undefined, response };
+  return { data: await response[parseAs](), response };
 }
+
+/**
+ * Deadlines of the attempts in flight, all under one timer set for the earliest (instead of a timer per attempt:
+ * this is on every call). The timer is unref'd: an attempt in flight holds its own socket open.
+ */
+interface Deadline {
+  at: number;
+  expire: () => void;
+}
+const deadlines = new Set<Deadline>();
+let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+let deadlineTimerAt = Infinity;
+
+function armDeadlineTimer(at: number) {
+  clearTimeout(deadlineTimer);
+  deadlineTimerAt = at;
+  deadlineTimer = setTimeout(expireDeadlines, Math.max(0, at - performance.now()));
+  (deadlineTimer as { unref?: () => void }).unref?.();
+}
+
+function expireDeadlines() {
+  deadlineTimerAt = Infinity;
+  const now = performance.now();
+  let next = Infinity;
+  for (const deadline of deadlines) {
+    if (deadline.at <= now) {
+      deadlines.delete(deadline);
+      deadline.expire();
+    } else if (deadline.at < next) next = deadline.at;
+  }
+  if (next < Infinity) armDeadlineTimer(next);
+}
+
+/** `work`, or a TimeoutError if it does not settle within `timeoutMs`; what it gives late goes to `abandon`. */
+function withDeadline<T>(work: Promise<T>, url: string, timeoutMs: number, abandon: (late: T) => void): Promise<T> {
+  if (!(timeoutMs > 0)) return work;
+  return new Promise<T>((resolve, reject) => {
+    const deadline: Deadline = {
+      at: performance.now() + timeoutMs,
+      expire: () => {
+        reject(new TimeoutError(url, timeoutMs));
+        work.then(abandon, ignore);
+      },
+    };
+    deadlines.add(deadline);
+    if (deadline.at < deadlineTimerAt) armDeadlineTimer(deadline.at);
+    work.then(
+      (value) => (deadlines.delete(deadline), resolve(value)),
+      (error) => (deadlines.delete(deadline), reject(error)),
+    );
+  });
+}
+
+/** Releases the connection of an attempt's answer that came after its deadline. */
+const abandonAttempt = (late: AttemptOutcome) => discard(late.kind === 'answer' ? late.answer.response : late.response);
 
 /** Builds the typed client over a spec's `paths`; non-2xx answers come back as typed `error` values. */
 export function createTypedClient<Paths extends {}>(
@@ -312,58 +387,45 @@ export function createTypedClient<Paths extends {}>(
         if (typeof token !== 'string' || token === '') throw invalidOption('auth.token', 'provider returned no token');
         headers.authorization = `Bearer ${token}`;
       }
-      // The deadline races the attempt instead of aborting it: an AbortSignal on every fetch costs undici about a
-      // tenth of a loopback call. A timed-out attempt is abandoned, and its answer discarded if one still comes.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let timedOut = false;
-      const deadline =
-        timeoutMs > 0
-          ? new Promise<never>((_, reject) => {
-              timer = setTimeout(() => ((timedOut = true), reject(new TimeoutError(url, timeoutMs))), timeoutMs);
-            })
-          : undefined;
-      deadline?.catch(ignore);
-      const sending = callFetch ? callFetch(new Request(url, requestInit)) : fetch(url, requestInit);
-      let response: Response;
+      // One deadline covers the attempt, from sending to the parsed body. It races the attempt instead of aborting
+      // it (an AbortSignal on every fetch costs undici about a tenth of a loopback call); a timed-out attempt is
+      // abandoned, and its answer discarded if one still comes.
+      let outcome: AttemptOutcome;
       try {
-        response = await (deadline ? Promise.race([sending, deadline]) : sending);
+        outcome = await withDeadline(attemptOnce(attempt, token), url, timeoutMs, abandonAttempt);
       } catch (error) {
-        clearTimeout(timer);
-        if (timedOut) sending.then(discard, ignore);
         if (callerSignal?.aborted) throw callerSignal.reason;
-        // A connection error or a timed-out attempt is retried; the caller's own abort never is.
-        if (attempt < retries) {
+        // A connection error or a timed-out attempt is retried (an answer that does not parse is not); the caller's
+        // own abort never is.
+        if (attempt < retries && !(error instanceof SyntaxError)) {
           await sleep(backoffMs(attempt, maxDelayMs), callerSignal);
           continue;
         }
         throw error;
       }
-      // A 401 means nothing was done: a provider that can refresh gets one more go, whatever the method.
-      if (response.status === 401 && auth.provider?.invalidate && token && !refreshedAfter401) {
+      if (outcome.kind === 'answer') return outcome.answer;
+      await discard(outcome.response);
+      if (outcome.kind === 'refresh') {
         refreshedAfter401 = true;
-        clearTimeout(timer);
-        await discard(response);
-        auth.provider.invalidate(token);
+        auth.provider!.invalidate!(token!);
         attempt--;
         continue;
       }
-      if (attempt < retries && RETRY_STATUSES.has(response.status)) {
-        clearTimeout(timer);
-        const asked = retryAfterMs(response);
-        await discard(response);
-        await sleep(asked === undefined ? backoffMs(attempt, maxDelayMs) : Math.min(asked, maxDelayMs), callerSignal);
-        continue;
+      const asked = retryAfterMs(outcome.response);
+      await sleep(asked === undefined ? backoffMs(attempt, maxDelayMs) : Math.min(asked, maxDelayMs), callerSignal);
+    }
+
+    async function attemptOnce(attempt: number, token: string | undefined): Promise<AttemptOutcome> {
+      const response = await (callFetch ? callFetch(new Request(url, requestInit)) : fetch(url, requestInit));
+      // A 401 means nothing was done: a provider that can refresh gets one more go, whatever the method.
+      if (response.status === 401 && token && auth.provider?.invalidate && !refreshedAfter401) return { kind: 'refresh', response };
+      if (attempt < retries && RETRY_STATUSES.has(response.status)) return { kind: 'retry', response };
+      // The common answer (JSON, 2xx) read here rather than one async step further: this is on every call.
+      if (parseAs === 'json' && response.ok && response.status !== 204 && method !== 'HEAD') {
+        const raw = await response.text();
+        return { kind: 'answer', answer: { data: raw === '' ? undefined : JSON.parse(raw), response } };
       }
-      const parsing = parseAnswer(response, method, parseAs);
-      try {
-        return await (deadline ? Promise.race([parsing, deadline]) : parsing);
-      } catch (error) {
-        parsing.catch(ignore);
-        if (callerSignal?.aborted) throw callerSignal.reason;
-        throw error;
-      } finally {
-        clearTimeout(timer);
-      }
+      return { kind: 'answer', answer: await parseAnswer(response, method, parseAs) };
     }
   };
 

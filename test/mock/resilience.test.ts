@@ -136,6 +136,20 @@ describe('timeouts against the sandbox', () => {
     expect(quick.response.status).toBe(200);
   });
 
+  it('each call keeps its own deadline: a shorter one set after a longer one still fires first', async () => {
+    const client = vtnClient({ retry: false });
+    let longSettled = false;
+    const long = client.GET('/subscriptions', { headers: { Prefer: 'delay=400' }, timeoutMs: 5000 }).finally(() => (longSettled = true));
+    const short = await client.GET('/subscriptions', { headers: { Prefer: 'delay=3000' }, timeoutMs: 150 }).catch((error: unknown) => error);
+    expect(short).toBeInstanceOf(TimeoutError);
+    expect((short as Error).message).toMatch(/within 150 ms/);
+    expect(longSettled).toBe(false);
+    expect((await long).response.status).toBe(200);
+    // After a deadline has fired, the next call's deadline is set again.
+    const next = await client.GET('/subscriptions', { headers: { Prefer: 'delay=3000' }, timeoutMs: 100 }).catch((error: unknown) => error);
+    expect(next).toBeInstanceOf(TimeoutError);
+  });
+
   it("the caller's abort throws the caller's reason and is never retried", async () => {
     const faults = faultyFetch(0, '');
     const controller = new AbortController();
