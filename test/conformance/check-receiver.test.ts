@@ -1,12 +1,14 @@
-// `npm run check-receiver` as a process, for every API with webhooks: a receiver built on the package's own
-// parseWebhook (signature checked with the secret, the VTN's bearer token checked) passes every case and exits 0;
-// a receiver that accepts everything fails exactly the invalid cases and exits 1.
+// `npm run check-receiver` for every API with webhooks: a receiver built on the package's own parseWebhook
+// (signature checked with the secret, the VTN's bearer token checked) passes every case and the process exits 0;
+// a receiver that accepts everything fails exactly the invalid cases and exits 1. The passing runs and the
+// unreachable receiver run as processes; the others run the same command line in this process (runCli), which
+// spares a Node start-up each.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApis } from '../../scripts/lib/apis.ts';
 import { listWebhooks } from '../../mocks/shared/webhook-payloads.ts';
 import { sendsBearer } from '../../mocks/tools/receiver-check.ts';
 import { bundledSpec } from '../support/contract.ts';
-import { runToEnd, startServer, type LocalServer } from '../support/cli.ts';
+import { runInProcess, runToEnd, startServer, type LocalServer } from '../support/cli.ts';
 
 const SECRET = 'whsec-partner';
 const TOKEN = 'vtn-callback-token';
@@ -86,7 +88,7 @@ describe.each(pushing)('check-receiver $id', ({ id, spec }) => {
   });
 
   it('a receiver that accepts everything fails exactly the invalid cases; exit 1', async () => {
-    const { code, output } = await runToEnd('check-receiver', [id, `${lenient.origin}/webhooks`, ...flags]);
+    const { code, output } = await runInProcess('check-receiver', [id, `${lenient.origin}/webhooks`, ...flags]);
     const table = rows(output);
     expect(table.length, output).toBe(examples + invalidCases);
     expect(table.filter((row) => row.verdict === 'MISMATCH').map((row) => row.expected)).toEqual(Array(invalidCases).fill('non-2xx'));
@@ -98,13 +100,13 @@ describe.each(pushing)('check-receiver $id', ({ id, spec }) => {
 
 describe('check-receiver usage errors (exit 2)', () => {
   it('refuses to send unsigned deliveries for an API that signs', async () => {
-    const { code, output } = await runToEnd('check-receiver', ['energy-coordination', 'http://127.0.0.1:9/x']);
+    const { code, output } = await runInProcess('check-receiver', ['energy-coordination', 'http://127.0.0.1:9/x']);
     expect(output).toMatch(/X-Payload-Signature.*--secret/);
     expect(code).toBe(2);
   });
 
   it('says so for an API without webhooks', async () => {
-    const { code, output } = await runToEnd('check-receiver', ['redex', 'http://127.0.0.1:9/x']);
+    const { code, output } = await runInProcess('check-receiver', ['redex', 'http://127.0.0.1:9/x']);
     expect(output).toContain('redex has no webhooks');
     expect(code).toBe(2);
   });

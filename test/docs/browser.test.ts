@@ -175,11 +175,20 @@ describe.skipIf(!hasBrowser)('reference site in Chromium', () => {
       const text = await section.innerText();
       sections.push(text);
       problems.push(...readerProblems(route, text));
-      // Each response status is a tab; only the chosen one's schema and sample are rendered.
-      const tabs = section.locator('[role="tab"]');
-      for (let index = 1, count = await tabs.count(); index < count; index++) {
-        await tabs.nth(index).click();
-        problems.push(...readerProblems(`${route} tab ${await tabs.nth(index).innerText()}`, await section.innerText()));
+      // Each response status is a tab; only the chosen one's schema and sample are rendered. The tabs are clicked
+      // in the page, in one round trip; each tab's text is read once it reports itself selected.
+      const tabs = await section.evaluate(async (element) => {
+        const read: { name: string; selected: string | null; text: string }[] = [];
+        for (const tab of [...element.querySelectorAll<HTMLElement>('[role="tab"]')].slice(1)) {
+          tab.click();
+          for (let frames = 0; tab.getAttribute('aria-selected') !== 'true' && frames < 50; frames++) await new Promise(requestAnimationFrame);
+          read.push({ name: tab.innerText, selected: tab.getAttribute('aria-selected'), text: (element as HTMLElement).innerText });
+        }
+        return read;
+      });
+      for (const tab of tabs) {
+        expect(tab.selected, `${route} tab ${tab.name}: selected after its click`).toBe('true');
+        problems.push(...readerProblems(`${route} tab ${tab.name}`, tab.text));
       }
     }
     expect([...new Set(problems)]).toEqual([]);

@@ -4,7 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { runCli } from '../../mocks/cli/run.ts';
 import { projectRoot } from '../../scripts/lib/apis.ts';
+import { repositoryCatalogue } from '../../scripts/lib/sandbox-catalogue.ts';
 
 export interface Running {
   child: ChildProcess;
@@ -64,6 +66,17 @@ export async function runToEnd(script: string, args: string[]): Promise<{ code: 
   const running = runScript(script, args);
   const code = await running.exited;
   return { code, output: running.output() };
+}
+
+/**
+ * The same command line run in this process (the same runCli as the npm script, on the working tree's catalogue),
+ * its output captured: for cases where what matters is the output and exit code, not the process around them.
+ */
+export async function runInProcess(script: string, args: string[]): Promise<{ code: number; output: string }> {
+  const lines: string[] = [];
+  const record = (line: string) => void lines.push(line);
+  const code = await runCli([script, ...args], { catalogue: repositoryCatalogue(), command: (name) => `npm run ${name} --`, out: record, err: record });
+  return { code, output: lines.join('\n') + '\n' };
 }
 
 export interface LocalServer {
