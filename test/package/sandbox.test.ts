@@ -150,10 +150,13 @@ describe('the packed partner-api-sandbox', () => {
     );
     const types = await run(bin('tsc'), ['-p', 'tsconfig.json'], consumer);
     expect(types.output).toBe('');
-    const vitest = await run(join(consumer, 'node_modules', 'vitest', 'vitest.mjs'), ['run', '--root', consumer], consumer);
+    // The two recipes start their own sandboxes on ports the system picks: they run side by side.
+    const [vitest, nodeRun] = await Promise.all([
+      run(join(consumer, 'node_modules', 'vitest', 'vitest.mjs'), ['run', '--root', consumer], consumer),
+      run(process.execPath, ['--test', '--test-reporter=tap', join(consumer, 'build', 'spark.node-test.js')], consumer),
+    ]);
     expect(vitest.code, vitest.output).toBe(0);
     expect(vitest.output).toMatch(/1 passed/);
-    const nodeRun = await run(process.execPath, ['--test', '--test-reporter=tap', join(consumer, 'build', 'spark.node-test.js')], consumer);
     expect(nodeRun.code, nodeRun.output).toBe(0);
     expect(nodeRun.output).toMatch(/# pass 1/);
   });
