@@ -14,8 +14,8 @@ import { loadDeclaration } from './shared/declaration.ts';
 import { createAnswers, type Answers } from './sandbox/answer.ts';
 import { loadSandboxValidators, type SandboxValidators } from './sandbox/compiled.ts';
 import type { Connector, Resolver } from './sandbox/callback-guard.ts';
-import { createControl } from './sandbox/control.ts';
-import { createDeliveries, type Deliveries, type DeliveryDeclaration } from './sandbox/deliveries.ts';
+import { createControl, type Journal } from './sandbox/control.ts';
+import { createDeliveries, type Deliveries, type DeliveryDeclaration, type SharedDeliveries } from './sandbox/deliveries.ts';
 import { createResponseCheck, dispatchToState, isStateful } from './sandbox/dispatch.ts';
 import type { Reason } from './sandbox/errors.ts';
 import { faultOf } from './sandbox/faults.ts';
@@ -25,7 +25,7 @@ import { checkRequest, documentedStatus, expectedStatuses, negotiatedSuccessType
 import { createRouter, type Route } from './sandbox/router.ts';
 import { createState, type Change, type SandboxState, type StateDeclaration } from './sandbox/state.ts';
 import { clientOfToken } from './sandbox/oauth.ts';
-import { tenantOf } from './sandbox/store.ts';
+import { tenantOf, type TenantLease } from './sandbox/store.ts';
 import { headerSafe, parseBody, queryOf, readBody, send, targetOf, MAX_BODY_BYTES } from './sandbox/transport.ts';
 
 export interface MockOptions {
@@ -63,7 +63,15 @@ export interface MockOptions {
   maxItems?: number;
   maxTenants?: number;
   tenantIdleMs?: number;
+  /**
+   * A store replicas share (`store: 'redis://…'` of startSandbox; mocks/sandbox/redis-store.ts): given the mock's
+   * state, makes its store a cache of the shared one, and gives the shared deliveries and request journal.
+   */
+  sharedStore?: (state: SandboxState) => { deliveries: SharedDeliveries; journal: RequestJournalLike };
 }
+
+/** The request journal: in memory (sandbox/journal.ts), or shared by replicas. */
+export type RequestJournalLike = Journal & { record(authorization: string | undefined, entry: JournalEntry): void };
 
 /** What one request was and how it was answered: the request journal's entry (credentials left out). */
 export type RequestRecord = JournalEntry;
@@ -72,7 +80,7 @@ export type RequestRecord = JournalEntry;
 export interface Sandbox {
   state: SandboxState;
   deliveries: Deliveries;
-  journal: RequestJournal;
+  journal: RequestJournalLike;
 }
 
 export type MockServer = Server & { sandbox: Sandbox };
@@ -110,6 +118,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
   const exchanges = new WeakMap<ServerResponse, Exchange>();
   let state: SandboxState;
   let deliveries: Deliveries;
+  let shared: ReturnType<NonNullable<MockOptions['sharedStore']>> | undefined;
   try {
     // Whoever refuses a request, the journal keeps the reasons its error answer names.
     answers = createAnswers(spec, declaration.errors, router.challengeOf, parameterNames, (reply, status, reasons, message) => {
@@ -118,6 +127,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     });
     const limits = { maxItems: options.maxItems, maxTenants: options.maxTenants, tenantIdleMs: options.tenantIdleMs };
     state = createState(spec, declaration as StateDeclaration, { ids: options.ids, clock: options.clock, limits });
+    shared = options.sharedStore?.(state);
     deliveries = createDeliveries(spec, (declaration.deliveries ?? {}) as Record<string, DeliveryDeclaration>, state, {
       log: options.log,
       allowRemote: options.allowRemoteCallbacks,
@@ -127,15 +137,16 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       clock: options.clock,
       resolve: options.callbackResolver,
       connector: options.callbackConnector,
+      shared: shared?.deliveries,
     });
   } catch (error) {
     throw new Error(`${options.declarationPath}: ${(error as Error).message}`);
   }
   const validatorsPath = options.validatorsPath ?? join(dirname(options.specPath), 'sandbox-validators.js');
   const compiled: SandboxValidators | undefined = options.validatorsPath || existsSync(validatorsPath) ? await loadSandboxValidators(validatorsPath) : undefined;
-  const journal = new RequestJournal(undefined, options.maxTenants);
+  const journal: RequestJournalLike = shared?.journal ?? new RequestJournal(undefined, options.maxTenants);
   // A tenant the store drops (idle, or over the tenant limit) takes its request journal with it.
-  state.store.onDrop((tenant) => journal.clear(tenant));
+  state.store.onDrop((tenant) => void journal.clear(tenant));
   const control = createControl(spec, state, deliveries, router.challengeOf(), journal);
   const responseCheck = createResponseCheck(spec, compiled);
   const prism: PrismEngine = lazyPrism(spec);
@@ -159,10 +170,14 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     return true;
   }
 
-  /** Waits until the store keeps every change so far (on disk, with a state file); else answers 503 and false. */
-  async function kept(reply: ServerResponse, route?: Route): Promise<boolean> {
+  /**
+   * Waits until the store keeps every change so far (on disk, with a state file; in the shared store, the lease
+   * released); else answers 503 and false.
+   */
+  async function kept(reply: ServerResponse, route?: Route, lease?: TenantLease): Promise<boolean> {
     try {
       await state.store.flushed();
+      if (lease) await lease.release();
       return true;
     } catch (error) {
       answers.error(reply, 503, [{ text: `the sandbox could not store the change: ${(error as Error).message}` }], route);
@@ -173,6 +188,23 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
   async function answerFromState(reply: ServerResponse, route: Route, input: PrismInput, contentType: string, exchange: Exchange) {
     const tenant = tenantOf(input.headers.authorization);
     if (router.requiresCredentials(route) && !tenant) return rejectCredential(reply, route, exchange, input.headers.authorization);
+    // A shared store (replicas): the tenant is held and current for this request; in memory there is no such step.
+    const opening = state.store.open?.(tenant ?? 'anonymous');
+    if (!opening) return answerFromTenant(reply, route, input, contentType, exchange, tenant);
+    let lease: TenantLease;
+    try {
+      lease = await opening;
+    } catch (error) {
+      return answers.error(reply, 503, [{ text: `the sandbox could not reach its store: ${(error as Error).message}` }], route);
+    }
+    try {
+      await answerFromTenant(reply, route, input, contentType, exchange, tenant, lease);
+    } finally {
+      lease.release().catch(() => undefined);
+    }
+  }
+
+  async function answerFromTenant(reply: ServerResponse, route: Route, input: PrismInput, contentType: string, exchange: Exchange, tenant: string | undefined, lease?: TenantLease) {
     const dispatched = await dispatchToState(state, deliveries, responseCheck, { route, query: input.query, body: input.body, tenant: tenant ?? 'anonymous' });
     if (!dispatched) return;
     if (dispatched.kind === 'error') {
@@ -184,7 +216,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       reply.setHeader('x-sandbox-response-violations', headerSafe(dispatched.problems.join('; ')).slice(0, 4000));
     }
     if (dispatched.change) options.onChange?.(dispatched.change);
-    if (dispatched.change && !(await kept(reply, route))) return;
+    if ((dispatched.change || lease) && !(await kept(reply, route, lease))) return;
     send(reply, dispatched.status, dispatched.body === undefined ? {} : { 'content-type': contentType }, dispatched.body);
   }
 

@@ -16,6 +16,11 @@ export interface SandboxOptions {
   portBase?: number;
   /** Keep every tenant's state and deliveries in this file (a journal beside it), each change on disk before its answer. */
   stateFile?: string;
+  /**
+   * Where tenants live: `memory` (the default) or `redis://host:port/db`, a Redis that any number of replicas
+   * share (each change stored there before its answer; see mocks/sandbox/redis-store.ts).
+   */
+  store?: string;
   /** Deliver to hosts other than loopback. */
   remoteCallbacks?: boolean;
   /** Accept self-signed certificates of https receivers. */
@@ -24,6 +29,10 @@ export interface SandboxOptions {
   ports?: Partial<Record<ApiId, number>>;
   /** Items per collection per tenant (default 1,000); past it a create answers 409. */
   maxItems?: number;
+  /** A tenant without requests for this long expires (default 7 days), in memory and in Redis. */
+  tenantIdleMs?: number;
+  /** Waits between delivery attempts (default 1, 2, 4, 8 s; tests shorten them). */
+  retryDelaysMs?: number[];
   /** Share of requests (0 to 1) answered with a random fault. */
   faults?: number;
   /** Every so many seconds, each API sends a random one of its webhooks to every tenant's subscribers. */
@@ -40,6 +49,8 @@ export interface RunningSandbox {
   api<Id extends ApiId>(id: Id): SandboxApi<Id>;
   /** The state file in use, and how many tenants it held at start. */
   stateFile?: { path: string; tenantsLoaded: number };
+  /** The Redis store in use (its password hidden). */
+  store?: { url: string };
   /** Stops every mock (the state file is written first); afterwards nothing of the sandbox keeps the process alive. */
   close(): Promise<void>;
 }
@@ -49,6 +60,8 @@ function checkOptions(options: SandboxOptions) {
   if (!Number.isInteger(portBase) || portBase < 0 || portBase > 65535) throw new UsageError(`portBase: ${portBase} is not a port number`);
   if (!(faults >= 0 && faults <= 1)) throw new UsageError(`faults: ${faults} is not a share from 0 to 1`);
   if (emitEvery !== undefined && !(emitEvery > 0)) throw new UsageError(`emitEvery: ${emitEvery} is not a number of seconds above 0`);
+  if (options.store !== undefined && options.store !== 'memory' && options.stateFile !== undefined) throw new UsageError('stateFile: a state file and a Redis store exclude each other; choose one');
+  if (options.tenantIdleMs !== undefined && !(Number.isSafeInteger(options.tenantIdleMs) && options.tenantIdleMs > 0)) throw new UsageError(`tenantIdleMs: ${options.tenantIdleMs} is not a whole number of milliseconds above 0`);
   if (options.maxItems !== undefined && !(Number.isSafeInteger(options.maxItems) && options.maxItems > 0)) throw new UsageError(`maxItems: ${options.maxItems} is not a whole number above 0`);
 }
 
@@ -83,6 +96,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   // Read before listening, so a corrupt file stops the start at once, naming the file and the reason.
   const durable = statePath ? openDurableStore(statePath, { onError: (error) => options.log?.(`state file: ${error.message}`) ?? console.error(`sandbox: ${error.message}`) }) : undefined;
 
+  // Imported only when asked for: the in-memory start does not load the Redis client.
+  let redis: import('./sandbox/redis-store.ts').RedisStore | undefined;
+  if (options.store !== undefined && options.store !== 'memory') {
+    const { checkRedisUrl, openRedisStore } = await import('./sandbox/redis-store.ts');
+    try {
+      checkRedisUrl(options.store);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    redis = await openRedisStore(options.store, { log: (line) => (options.log ?? console.error)(line) });
+  }
+
   const mocks = new Map<string, MockServer>();
   await Promise.all(selected.map(async (api) => {
     const mock = await createPrismMock({
@@ -93,6 +118,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       insecureTls: options.insecureTls,
       faultShare: options.faults ?? 0,
       maxItems: options.maxItems,
+      tenantIdleMs: options.tenantIdleMs,
+      retryDelaysMs: options.retryDelaysMs,
+      sharedStore: redis?.forApi(api.id),
     });
     mocks.set(api.id, mock);
   }));
@@ -104,6 +132,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     await Promise.all(selected.map((api) => listen(mocks.get(api.id)!, api.id, portOf(api), host)));
   } catch (error) {
     await Promise.all([...mocks.values()].map(closeServer));
+    await redis?.close();
     throw error;
   }
 
@@ -116,9 +145,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       for (const [id, mock] of mocks) {
         const names = mock.sandbox.deliveries.webhookNames();
         if (names.length === 0) continue;
-        for (const tenant of Object.keys(mock.sandbox.state.store.snapshot())) {
+        const store = mock.sandbox.state.store;
+        for (const tenant of Object.keys(store.snapshot())) {
           const webhook = names[Math.floor(Math.random() * names.length)]!;
-          mock.sandbox.deliveries.trigger(tenant, webhook).catch((error: Error) => options.log?.(`[${id}] emit-every ${webhook}: ${error.message}`));
+          // With a shared store the tenant is held while the event changes it, like a request.
+          const emit = async () => {
+            const lease = await store.open?.(tenant);
+            try {
+              await mock.sandbox.deliveries.trigger(tenant, webhook);
+            } finally {
+              await lease?.release();
+            }
+          };
+          emit().catch((error: Error) => options.log?.(`[${id}] emit-every ${webhook}: ${error.message}`));
         }
       }
     }, options.emitEvery * 1000);
@@ -131,11 +170,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     urls,
     api: (id) => connection.api(id),
     ...(durable ? { stateFile: { path: durable.path, tenantsLoaded: durable.tenantCount } } : {}),
+    ...(redis ? { store: { url: redis.url } } : {}),
     close() {
       closing ??= (async () => {
         if (emitter) clearInterval(emitter);
         await Promise.all([...mocks.values()].map(closeServer));
         durable?.closeSync();
+        await redis?.close();
       })();
       return closing;
     },

@@ -5,11 +5,12 @@ import { formatTable } from '../shared/table.ts';
 import { UsageError } from '../catalogue.ts';
 import { parse, port, stopRequested, type CliContext } from './args.ts';
 
-export const START_USAGE = `[--host H] [--port-base P | --port P] [--only <id,...>] [--state-file PATH] [--emit-every SECONDS]
+export const START_USAGE = `[--host H] [--port-base P | --port P] [--only <id,...>] [--state-file PATH | --store redis://H:P/DB] [--emit-every SECONDS]
         [--faults SHARE] [--remote-callbacks] [--insecure-tls] [--max-items N] [--quiet] [--json]
   Serves each API's mock at the vendor's paths: ports 4010-4014 by default (--port-base 0: free ports).
   --only            serve these APIs only (comma-separated ids); --port P serves the one API given on port P
   --state-file      keep every tenant's state and deliveries in this file across restarts (kill -9 included)
+  --store           memory (the default), or redis://host:port/db: replicas on one Redis are one sandbox
   --emit-every      each API sends a random one of its webhooks to every tenant's subscribers every SECONDS
   --faults          answer this share of requests (0 to 1) with a random 5xx or a reset connection
   --remote-callbacks  deliver to public hosts too (never to private, link-local or metadata addresses)
@@ -24,6 +25,7 @@ export const START_OPTIONS = {
   port: { type: 'string' },
   only: { type: 'string', multiple: true },
   'state-file': { type: 'string' },
+  store: { type: 'string' },
   'emit-every': { type: 'string' },
   faults: { type: 'string', default: '0' },
   'remote-callbacks': { type: 'boolean', default: false },
@@ -69,6 +71,7 @@ export async function runStart(argv: string[], context: CliContext, hooks: Start
     portBase,
     ports,
     stateFile: values['state-file'],
+    store: values.store,
     emitEvery,
     faults,
     remoteCallbacks: values['remote-callbacks'],
@@ -85,6 +88,7 @@ export async function runStart(argv: string[], context: CliContext, hooks: Start
     const rows = Object.entries(sandbox.urls).map(([id, url]) => (column ? [id, url!, column.values[id] ?? ''] : [id, url!]));
     for (const [label, url] of extras.rows ?? []) rows.push(column ? [label, url, ''] : [label, url]);
     for (const line of formatTable([header, ...rows])) context.out(line);
+    if (sandbox.store) context.out(`Store: ${sandbox.store.url} (replicas on this Redis are one sandbox)`);
     if (sandbox.stateFile) context.out(`State file: ${sandbox.stateFile.path} (${sandbox.stateFile.tenantsLoaded} tenant(s) loaded)`);
     if (emitEvery) context.out(`Emitting a random webhook of each API every ${emitEvery} s to every tenant's subscribers.`);
     context.out('Mocks ready. Ctrl-C stops them.');

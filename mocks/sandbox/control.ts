@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import { TriggerError, type Deliveries } from './deliveries.ts';
 import { createTokenEndpoint, TOKEN_PATH } from './oauth.ts';
 import { LIMIT_STATUS, type SandboxState } from './state.ts';
-import type { RequestJournal } from './journal.ts';
+import type { JournalEntry } from './journal.ts';
 import { tenantOf, type StoredItem, type StoreHealth, type TenantState } from './store.ts';
 import { bundleValidator } from './validate.ts';
 
@@ -50,6 +50,12 @@ export function stateView(state: SandboxState, tenant: TenantState): Json {
   return view;
 }
 
+/** What the control API needs of a request journal: the in-memory one (journal.ts) or a shared one (Redis). */
+export interface Journal {
+  list(tenant: string): JournalEntry[] | Promise<JournalEntry[]>;
+  clear(tenant: string): void | Promise<void>;
+}
+
 function healthAnswer(health: StoreHealth): ControlAnswer {
   return {
     status: health.ok ? 200 : 503,
@@ -58,7 +64,7 @@ function healthAnswer(health: StoreHealth): ControlAnswer {
   };
 }
 
-export function createControl(spec: Json, state: SandboxState, deliveries: Deliveries, challenge: string, journal?: RequestJournal) {
+export function createControl(spec: Json, state: SandboxState, deliveries: Deliveries, challenge: string, journal?: Journal) {
   const scheme = challenge.split(' ')[0]!.toLowerCase();
   const tokenEndpoint = createTokenEndpoint();
   const validatorOf = (schemaName: string) => bundleValidator(spec, `#/components/schemas/${schemaName}`);
@@ -110,9 +116,34 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
     }
     if (bodyInvalid) return problem(400, bodyInvalid);
     const key = `${method} ${endpoint}`;
+    // A shared store (replicas on Redis): the tenant is made current first, and its changes stored before the answer.
+    const opening = state.store.open?.(tenant);
+    if (!opening) return act(key, tenant, body, redelivery);
+    let lease;
+    try {
+      lease = await opening;
+    } catch (error) {
+      return problem(503, `the sandbox could not reach its store: ${(error as Error).message}`);
+    }
+    let answer: ControlAnswer;
+    try {
+      answer = await act(key, tenant, body, redelivery);
+    } catch (error) {
+      await lease.release().catch(() => undefined);
+      throw error;
+    }
+    try {
+      await lease.release();
+    } catch (error) {
+      return problem(503, `the sandbox could not store the change: ${(error as Error).message}`);
+    }
+    return answer;
+  };
+
+  async function act(key: string, tenant: string, body: unknown, redelivery: RegExpExecArray | null): Promise<ControlAnswer> {
     if (key === 'POST /_sandbox/reset') {
-      deliveries.clearLog(tenant);
-      journal?.clear(tenant);
+      await deliveries.clearLog(tenant);
+      await journal?.clear(tenant);
       return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.reset(tenant)) };
     }
     if (key === 'GET /_sandbox/state') return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.peek(tenant)) };
@@ -123,8 +154,8 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
       if (full) return problem(LIMIT_STATUS, full);
       return { status: 200, headers: { 'content-type': 'application/json' }, body: stateView(state, state.store.tenant(tenant)) };
     }
-    if (key === 'GET /_sandbox/deliveries') return { status: 200, headers: { 'content-type': 'application/json' }, body: deliveries.log(tenant) };
-    if (key === 'GET /_sandbox/requests') return { status: 200, headers: { 'content-type': 'application/json' }, body: journal?.list(tenant) ?? [] };
+    if (key === 'GET /_sandbox/deliveries') return { status: 200, headers: { 'content-type': 'application/json' }, body: await deliveries.log(tenant) };
+    if (key === 'GET /_sandbox/requests') return { status: 200, headers: { 'content-type': 'application/json' }, body: (await journal?.list(tenant)) ?? [] };
     if (key === 'POST /_sandbox/deliveries/{id}/redeliver') {
       const id = decodeURIComponent(redelivery![1]!);
       const sent = await deliveries.redeliver(tenant, id);
@@ -143,5 +174,5 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
       if (error instanceof TriggerError) return problem(error.status, error.message, {}, { [error.field]: [error.message] });
       throw error;
     }
-  };
+  }
 }

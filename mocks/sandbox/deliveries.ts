@@ -82,6 +82,24 @@ export interface DeliveryOptions {
   /** How target names are resolved and checked addresses connected to (tests inject both; see callback-guard.ts). */
   resolve?: Resolver;
   connector?: Connector;
+  /** Deliveries kept in a store replicas share (mocks/sandbox/redis-deliveries.ts) instead of this process's timers. */
+  shared?: SharedDeliveries;
+}
+
+/**
+ * Deliveries shared by replicas: records, logs and due attempts live in the shared store, and each attempt is
+ * claimed by exactly one replica, so a subscriber gets one delivery per event however many replicas run.
+ */
+export interface SharedDeliveries {
+  /** Stores the record, its first attempt claimed by this replica, before that attempt is made. */
+  stored(tenant: string, record: DeliveryRecord): Promise<void>;
+  /** Stores the latest attempt's outcome; the next attempt is due at `nextAttemptAt`, or there is none. */
+  attempted(tenant: string, record: DeliveryRecord): Promise<void>;
+  log(tenant: string): Promise<DeliveryRecord[]>;
+  find(tenant: string, id: string): Promise<DeliveryRecord | undefined>;
+  clear(tenant: string): Promise<void>;
+  /** From now on, claims due attempts (whoever stored them) and makes each through `attempt`. */
+  start(attempt: (tenant: string, record: DeliveryRecord) => Promise<void>): void;
 }
 
 export const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000];
@@ -131,6 +149,7 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
   state.store.onDrop((tenant) => logs.delete(tenant));
   const guard = createCallbackGuard({ allowRemote: options.allowRemote, resolve: options.resolve });
   const connect = options.connector ?? pinnedConnector;
+  const shared = options.shared;
 
   const keyOf = (collection: string, item: Json) => {
     const key = state.collections[collection]?.key;
@@ -192,6 +211,11 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
 
   /** Sends one delivery; resolves after the first attempt, retrying in the background. */
   async function send(tenant: string, record: DeliveryRecord, onDelivered?: () => void): Promise<DeliveryResult> {
+    if (shared) {
+      await shared.stored(tenant, record);
+      const first = await run(tenant, record, onDelivered);
+      return { delivery: record.id, subscription: record.subscription, url: record.url, status: first.status, attempts: record.attempts.length, error: first.error };
+    }
     const log = logs.get(tenant) ?? logs.set(tenant, []).get(tenant)!;
     log.unshift(record);
     if (log.length > LOG_LIMIT) log.length = LOG_LIMIT;
@@ -216,9 +240,11 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
       record.state = 'retrying';
       const delayMs = retryDelays[record.attempts.length - 1]!;
       record.nextAttemptAt = new Date(Date.now() + delayMs).toISOString();
-      schedule(tenant, record, delayMs, onDelivered);
+      // Shared: the next attempt is due in the shared store, for whichever replica claims it then.
+      if (!shared) schedule(tenant, record, delayMs, onDelivered);
     } else record.state = 'failed';
-    state.store.recordAttempt(tenant, record);
+    if (shared) await shared.attempted(tenant, record);
+    else state.store.recordAttempt(tenant, record);
     return result;
   }
 
@@ -283,6 +309,8 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     }
   }
 
+  shared?.start(async (tenant, record) => void (await run(tenant, record)));
+
   return {
     webhookNames: () => Object.keys(declarations),
 
@@ -313,7 +341,7 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
 
     /** Sends a logged delivery again, as it was sent, as a new logged delivery naming the original; undefined for an unknown id. */
     async redeliver(tenant: string, id: string): Promise<DeliveryResult | undefined> {
-      const original = logs.get(tenant)?.find((record) => record.id === id);
+      const original = shared ? await shared.find(tenant, id) : logs.get(tenant)?.find((record) => record.id === id);
       if (!original) return undefined;
       const copy: DeliveryRecord = {
         id: randomUUID(),
@@ -328,8 +356,13 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
       return send(tenant, copy);
     },
 
-    log: (tenant: string): DeliveryRecord[] => logs.get(tenant) ?? [],
-    clearLog: (tenant: string) => (state.store.clearDeliveries(tenant), logs.delete(tenant)),
+    /** The tenant's deliveries, newest first (a promise with a shared store). */
+    log: (tenant: string): DeliveryRecord[] | Promise<DeliveryRecord[]> => (shared ? shared.log(tenant) : (logs.get(tenant) ?? [])),
+    clearLog: (tenant: string): Promise<void> | void => {
+      if (shared) return shared.clear(tenant);
+      state.store.clearDeliveries(tenant);
+      logs.delete(tenant);
+    },
 
     /** Delivery logs kept by a durable store: pending retries go on at their stored time, an overdue one at once. */
     restore(saved: Record<string, DeliveryRecord[]>) {

@@ -25,7 +25,7 @@ export const JOURNAL_LIMIT = 500;
 /** A body larger than this (as JSON) is journaled as a note of its size: 500 entries of 1 MiB per tenant would be too much to hold. */
 export const JOURNAL_BODY_LIMIT = 64 * 1024;
 
-function keptBody(body: unknown): unknown {
+export function keptBody(body: unknown): unknown {
   if (body === null || body === undefined) return null;
   const size = typeof body === 'string' ? body.length : JSON.stringify(body).length;
   return size > JOURNAL_BODY_LIMIT ? `(body of ${size} characters not kept: the journal keeps bodies up to ${JOURNAL_BODY_LIMIT})` : body;

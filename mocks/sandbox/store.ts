@@ -77,6 +77,23 @@ export interface StateStore {
   clearDeliveries(tenant: string): void;
   flushed(): Promise<void>;
   health(): StoreHealth;
+  /**
+   * A shared store only (Redis): makes the tenant current before a request reads or changes it (a short lock
+   * across replicas; the tenant reloaded when another replica changed it). Absent in memory, so that step costs
+   * nothing there: `const opening = store.open?.(tenant); if (opening) await opening;`.
+   */
+  open?(tenant: string): Promise<TenantLease>;
+}
+
+/** A tenant held for one request: `release` stores the request's changes, then lets other requests have it. */
+export interface TenantLease {
+  /** Resolves once the changes are stored and the tenant is free; rejects when they could not be stored. Idempotent. */
+  release(): Promise<void>;
+}
+
+/** What makes a SandboxStore a cache of a shared store (mocks/sandbox/redis-store.ts). */
+export interface SharedTenants extends ChangeSink {
+  open(tenant: string): Promise<TenantLease>;
 }
 
 export class SandboxStore implements StateStore {
@@ -85,6 +102,8 @@ export class SandboxStore implements StateStore {
   private listeners: (() => void)[] = [];
   private dropListeners: ((tenant: string) => void)[] = [];
   private sink: ChangeSink | undefined;
+  /** Set when this store is a cache of a shared one: tenants it lets go stay in the shared store. */
+  open?: (tenant: string) => Promise<TenantLease>;
   readonly maxItems: number;
   readonly maxTenants: number;
   readonly tenantIdleMs: number;
@@ -207,6 +226,29 @@ export class SandboxStore implements StateStore {
     this.sink = sink;
   }
 
+  /**
+   * From now on this store is a cache of a shared store: each request opens its tenant first (see `open`), every
+   * change goes to the shared store, and a tenant dropped here (limits, idle) is only forgotten, not deleted.
+   */
+  shareThrough(shared: SharedTenants) {
+    this.sink = shared;
+    this.open = (tenant) => shared.open(tenant);
+  }
+
+  /** The tenant's state as the shared store holds it (undefined: it holds none); not a change, so not written back. */
+  load(name: string, state: TenantState | undefined) {
+    if (state === undefined) this.tenants.delete(name);
+    else {
+      this.tenants.delete(name);
+      this.tenants.set(name, { state, seen: this.now() });
+    }
+    for (const listener of this.listeners) listener();
+  }
+
+  has(name: string): boolean {
+    return this.tenants.has(name);
+  }
+
   flushed(): Promise<void> {
     return this.sink ? this.sink.flushed() : Promise.resolve();
   }
@@ -250,6 +292,8 @@ export class SandboxStore implements StateStore {
 
   private drop(name: string) {
     this.tenants.delete(name);
+    // A shared store keeps the tenant (its keys expire on their own there): only this cache forgets it.
+    if (this.open) return;
     this.emit({ op: 'drop', tenant: name });
     for (const listener of this.dropListeners) listener(name);
   }
