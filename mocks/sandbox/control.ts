@@ -6,7 +6,7 @@ import { TriggerError, type Deliveries } from './deliveries.ts';
 import { createTokenEndpoint, TOKEN_PATH } from './oauth.ts';
 import { LIMIT_STATUS, type SandboxState } from './state.ts';
 import type { JournalEntry } from './journal.ts';
-import { tenantOf, type StoredItem, type StoreHealth, type TenantState } from './store.ts';
+import { tenantOf, type StoredItem, type StoreHealth, type TenantLease, type TenantState } from './store.ts';
 import { bundleValidator } from './validate.ts';
 
 export interface ControlAnswer {
@@ -127,7 +127,7 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
     }
     let answer: ControlAnswer;
     try {
-      answer = await act(key, tenant, body, redelivery);
+      answer = await act(key, tenant, body, redelivery, lease);
     } catch (error) {
       await lease.release().catch(() => undefined);
       throw error;
@@ -140,7 +140,11 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
     return answer;
   };
 
-  async function act(key: string, tenant: string, body: unknown, redelivery: RegExpExecArray | null): Promise<ControlAnswer> {
+  /**
+   * `lease`: with a shared store, released (the state changes stored) before delivery attempts are made, so that a
+   * receiver that calls back into its tenant while it is being delivered to does not wait for the delivery.
+   */
+  async function act(key: string, tenant: string, body: unknown, redelivery: RegExpExecArray | null, lease?: TenantLease): Promise<ControlAnswer> {
     if (key === 'POST /_sandbox/reset') {
       await deliveries.clearLog(tenant);
       await journal?.clear(tenant);
@@ -158,6 +162,7 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
     if (key === 'GET /_sandbox/requests') return { status: 200, headers: { 'content-type': 'application/json' }, body: (await journal?.list(tenant)) ?? [] };
     if (key === 'POST /_sandbox/deliveries/{id}/redeliver') {
       const id = decodeURIComponent(redelivery![1]!);
+      await lease?.release();
       const sent = await deliveries.redeliver(tenant, id);
       if (!sent) return problem(404, `id: no delivery ${JSON.stringify(id)} in this tenant's log (GET /_sandbox/deliveries lists them)`);
       return { status: 200, headers: { 'content-type': 'application/json' }, body: sent };
@@ -168,7 +173,11 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
     if (typeof webhook !== 'string') return problem(400, `webhook: required, one of ${deliveries.webhookNames().join(', ')}`, {}, { webhook: ['required'] });
     if (example !== undefined && typeof example !== 'string') return problem(400, 'example: must be the name of one of the webhook\'s examples', {}, { example: ['must be a string'] });
     try {
-      const sent = await deliveries.trigger(tenant, webhook, payload, example === undefined ? undefined : { exampleName: example });
+      // The trigger changes the state (an effect) and picks the recipients before its first await; then the attempts.
+      const sending = deliveries.trigger(tenant, webhook, payload, example === undefined ? undefined : { exampleName: example });
+      sending.catch(() => undefined);
+      await lease?.release();
+      const sent = await sending;
       return { status: 200, headers: { 'content-type': 'application/json' }, body: sent };
     } catch (error) {
       if (error instanceof TriggerError) return problem(error.status, error.message, {}, { [error.field]: [error.message] });

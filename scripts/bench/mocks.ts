@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { loadApis, projectRoot } from '../lib/apis.ts';
 import { freePortBlock } from '../lib/net.ts';
+import { startRedis } from '../lib/redis-server.ts';
 import { answers, HOST, median, portIsOpen, progress, round, startProcess, stopProcess, treeRssMb, waitUntil } from './lib.ts';
 
 const DEVICES_PATH = '/public/v2/device-applications/347847fa-68c0-4418-9119-08dc3993455a/devices?CurrentPage=1&ItemsPerPage=10';
@@ -146,30 +147,35 @@ function createThenGet(port: number, basePath: string, connections: number, dura
 }
 
 /**
- * VTN create-then-get pairs per second: our stateful mock in memory and with the durable state file (every create
- * fsynced before its 201), beside a plain `prism mock` answering examples. The item limit is raised: the load
+ * VTN create-then-get pairs per second: our stateful mock in memory, with the durable state file (every create
+ * fsynced before its 201) and with a Redis store (a redis-server of the bench's own; every request holds its tenant's
+ * lock, every create is in Redis before its 201), beside a plain `prism mock` answering examples. The item limit is raised: the load
  * creates thousands of subscriptions in one tenant, and it is throughput that is measured, not the limit.
  */
 export async function benchCreateThenGet(runs: number, durationSeconds: number) {
-  const ours = await freePortBlock(3);
+  const ours = await freePortBlock(4);
   const durable = ours + 1;
   const plain = ours + 2;
+  const shared = ours + 3;
   const scratch = mkdtempSync(join(tmpdir(), 'bench-durable-'));
+  const redis = await startRedis();
   const ourMock = (port: number, extra: string[] = []) =>
     startProcess(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--mock', 'openadr3-vtn', '--no-build', '--quiet', '--port', String(port), '--max-items', '1000000', ...extra], { cwd: projectRoot });
   const servers = [
     ourMock(ours),
     ourMock(durable, ['--state-file', join(scratch, 'state.json')]),
+    ourMock(shared, ['--store', redis.url]),
     startProcess(join(projectRoot, 'node_modules/.bin/prism'), ['mock', '-h', HOST, '-p', String(plain), 'generated/openadr3-vtn/openapi.json'], { cwd: projectRoot }),
   ];
   try {
     await waitUntil('our VTN mock', () => answers(ours));
     await waitUntil('our VTN mock with a state file', () => answers(durable));
+    await waitUntil('our VTN mock on Redis', () => answers(shared));
     await waitUntil('plain prism mock of the VTN', () => answers(plain), 90_000);
-    const pairs: Record<'ours' | 'oursDurable' | 'plainPrism', number[]> = { ours: [], oursDurable: [], plainPrism: [] };
+    const pairs: Record<'ours' | 'oursDurable' | 'oursRedis' | 'plainPrism', number[]> = { ours: [], oursDurable: [], oursRedis: [], plainPrism: [] };
     for (let run = 1; run <= runs; run++) {
       // `prism mock` serves the bare spec paths; ours also the production base path, as partners call it.
-      for (const [name, port, basePath] of [['ours', ours, '/api/openadr/v1'], ['oursDurable', durable, '/api/openadr/v1'], ['plainPrism', plain, '']] as const) {
+      for (const [name, port, basePath] of [['ours', ours, '/api/openadr/v1'], ['oursDurable', durable, '/api/openadr/v1'], ['oursRedis', shared, '/api/openadr/v1'], ['plainPrism', plain, '']] as const) {
         const result = await createThenGet(port, basePath, 10, durationSeconds);
         if (result.non2xx > 0 || result.errors > 0) throw new Error(`${name}: ${result.non2xx} non-2xx answers and ${result.errors} errors under create-then-get`);
         pairs[name].push(result.requests.average / 2);
@@ -178,18 +184,22 @@ export async function benchCreateThenGet(runs: number, durationSeconds: number) 
     }
     const oursPairs = round(median(pairs.ours));
     const durablePairs = round(median(pairs.oursDurable));
+    const redisPairs = round(median(pairs.oursRedis));
     const plainPairs = round(median(pairs.plainPrism));
     return {
       oursPairsPerSecond: oursPairs,
       oursDurablePairsPerSecond: durablePairs,
+      oursRedisPairsPerSecond: redisPairs,
       plainPrismPairsPerSecond: plainPairs,
       oursVsPlainPrism: round(oursPairs / plainPairs, 2),
       durableVsMemory: round(durablePairs / oursPairs, 2),
+      redisVsMemory: round(redisPairs / oursPairs, 2),
       runs,
       durationSeconds,
     };
   } finally {
     await Promise.all(servers.map(stopProcess));
+    await redis.close();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -80,6 +80,14 @@ export function renderReadmeTable(report: { date: string; machine: Record<string
         met: null,
       });
     }
+    if (stateful.oursRedisPairsPerSecond !== undefined) {
+      rows.push({
+        what: 'VTN create-then-get pairs, 10 connections: ours with `--store redis://…` (one replica; each request holds its tenant, each create in Redis before its 201) / ours in memory (pairs/s)',
+        figure: `${stateful.oursRedisPairsPerSecond} / ${stateful.oursPairsPerSecond}`,
+        bound: `ratio ${stateful.redisVsMemory}`,
+        met: null,
+      });
+    }
   }
   if (client) {
     rows.push({ what: 'generated client call (retries and timeout on) ÷ raw fetch of the same URL (median latency)', figure: `${client.clientOverFetchRatio} (${client.clientUs} µs vs ${client.rawFetchUs} µs)`, bound: '≤ 1.05', met: client.clientOverFetchRatio <= 1.05 });

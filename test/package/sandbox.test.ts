@@ -8,8 +8,10 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { build } from '../../scripts/build.ts';
 import { projectRoot } from '../../scripts/lib/apis.ts';
+import { startRedis } from '../support/redis-server.ts';
 
 interface Run {
   code: number;
@@ -129,6 +131,45 @@ describe('the packed partner-api-sandbox', () => {
     const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
     expect(code).toBe(0);
     expect(await Promise.all(ports.map(portOpen))).toEqual(ports.map(() => false));
+  });
+
+  it('start --store redis://…: the Redis client is imported only then (its own chunk, a dynamic import), and a create is in Redis before its 201', async () => {
+    const files = readdirSync(join(installed, 'dist')).filter((name) => name.endsWith('.js'));
+    const importers = files.filter((name) => readFileSync(join(installed, 'dist', name), 'utf8').includes('ioredis'));
+    expect(importers).toEqual([expect.stringMatching(/^redis-store-.+\.js$/)]);
+    const chunk = readFileSync(join(installed, 'dist', importers[0]!), 'utf8');
+    expect(chunk).toContain('import("ioredis")');
+    expect(chunk).not.toMatch(/from\s*["']ioredis["']/);
+    const redis = await startRedis();
+    const client = new Redis(redis.url, { lazyConnect: true });
+    const child = spawn(join(consumer, 'node_modules', '.bin', 'partner-api-sandbox'), ['start', '--only', 'openadr3-vtn', '--port-base', '0', '--json', '--quiet', '--store', redis.url], { cwd: consumer, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let output = '';
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const line = await new Promise<string>((resolveLine, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no --json line within 60 s:\n${output}`)), 60_000);
+        child.stdout.on('data', (chunk) => {
+          output += chunk;
+          if (output.includes('{"urls"')) (clearTimeout(timer), resolveLine(output.slice(output.indexOf('{"urls"')).split('\n')[0]!));
+        });
+        child.once('exit', (code) => reject(new Error(`start exited with ${code}:\n${output}`)));
+      });
+      const origin = JSON.parse(line).urls['openadr3-vtn'] as string;
+      const created = await fetch(`${origin}/api/openadr/v1/subscriptions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer packaged', 'content-type': 'application/json' },
+        body: JSON.stringify({ clientName: 'from-the-package', programID: 'p-1', objectOperations: [{ objects: ['EVENT'], operations: ['POST'], callbackUrl: 'http://127.0.0.1:9/cb' }] }),
+      });
+      expect(created.status).toBe(201);
+      await client.connect();
+      const stored = await client.lrange('pas:{openadr3-vtn:bearer%3Apackaged}:c:subscriptions', 0, -1);
+      expect(stored.map((text) => JSON.parse(text).item.clientName)).toContain('from-the-package');
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolveExit) => (child.exitCode === null ? child.once('exit', resolveExit) : resolveExit(null)));
+      client.disconnect();
+      await redis.close();
+    }
   });
 
   it("the README's recipes type-check against the installed package and pass as printed (vitest globalSetup, node:test)", async () => {
