@@ -122,6 +122,8 @@ function createRedisTenants(client: Redis, api: string, state: SandboxState, opt
   const versions = new Map<string, number>();
   /** Changes of the tenants this replica holds, written on release. */
   const pending = new Map<string, Change[]>();
+  /** The last write of each tenant issued by this process, settled (its version known) or not yet. */
+  const writes = new Map<string, Promise<void>>();
   /** Requests of this process wait here for each other, rather than spin on the Redis lock. */
   const queues = new Map<string, Promise<void>>();
   const keysOf = (tenant: string) => {
@@ -154,6 +156,7 @@ function createRedisTenants(client: Redis, api: string, state: SandboxState, opt
     if (!health.ok) throw new Error(health.reason);
     for (let tries = 0; ; tries++) {
       const version = Number(await open(keys, [token, lockMs, store.tenantIdleMs]));
+      await writes.get(tenant);
       if (version >= 0) {
         // A tenant this cache forgot (limits, idle) or another replica changed is read again.
         if (versions.get(tenant) !== version || (version > 0 && !store.has(tenant))) {
@@ -178,16 +181,27 @@ function createRedisTenants(client: Redis, api: string, state: SandboxState, opt
         (released ??= (async () => {
           const changes = pending.get(tenant);
           pending.delete(tenant);
+          const sent = changes?.length ? write(keys, [token, store.tenantIdleMs, JSON.stringify(changes)]) : unlock([keys[0]!], [token]);
+          const stored = sent.then(
+            (version) => void (changes?.length && versions.set(tenant, Number(version))),
+            (error: Error) => {
+              // The cache may now hold what Redis does not: read the tenant again next time.
+              versions.delete(tenant);
+              throw error;
+            },
+          );
+          const settled = stored.catch(() => undefined);
+          writes.set(tenant, settled);
+          // The next request of this process may go at once: its commands follow these on the one connection, and
+          // it reads the version this write sets before it compares.
+          done();
           try {
-            if (!changes?.length) await unlock([keys[0]!], [token]);
-            else versions.set(tenant, Number(await write(keys, [token, store.tenantIdleMs, JSON.stringify(changes)])));
+            await stored;
           } catch (error) {
-            // The cache may now hold what Redis does not: read the tenant again next time.
-            versions.delete(tenant);
             await unlock([keys[0]!], [token]).catch(() => undefined);
             throw error;
           } finally {
-            done();
+            if (writes.get(tenant) === settled) writes.delete(tenant);
           }
         })()),
     };
