@@ -12,7 +12,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../scripts/lib/apis.ts';
 import { tenantKey } from '../../mocks/sandbox/redis-store.ts';
-import { startRedis, type RunningRedis } from '../support/redis-server.ts';
+import { startSandbox } from '../../mocks/start-sandbox.ts';
+import { UsageError } from '../../mocks/catalogue.ts';
+import { repositoryCatalogue } from '../../scripts/lib/sandbox-catalogue.ts';
+import { freePort, startRedis, type RunningRedis } from '../support/redis-server.ts';
 
 const VTN = 'openadr3-vtn';
 const SPARK = 'energy-coordination';
@@ -243,5 +246,20 @@ describe('two replicas on one Redis', () => {
     expect(JSON.stringify(refused.body)).toContain('Redis');
     await redis.start();
     expect((await eventually(health, (answer) => answer.status === 200, 10_000)).status).toBe(200);
+  });
+});
+
+describe('choosing the Redis store', () => {
+  const catalogue = repositoryCatalogue();
+
+  it('a store that is not a Redis URL, or beside a state file, is a usage error naming it', async () => {
+    await expect(startSandbox({ apis: [VTN], catalogue, store: 'ftp://127.0.0.1/0' })).rejects.toThrow(new UsageError('store: ftp: is not redis: or rediss: (give redis://host:port/db)'));
+    await expect(startSandbox({ apis: [VTN], catalogue, store: 'redis://127.0.0.1:6379/first' })).rejects.toThrow(/store: the database "first" is not a number/);
+    await expect(startSandbox({ apis: [VTN], catalogue, store: 'redis://127.0.0.1:6379/0', stateFile: 'state.json' })).rejects.toThrow(UsageError);
+  });
+
+  it('a Redis that cannot be reached stops the start, naming the URL (its password hidden)', async () => {
+    const closed = await freePort();
+    await expect(startSandbox({ apis: [VTN], catalogue, store: `redis://team:secret@127.0.0.1:${closed}/0`, log: () => undefined })).rejects.toThrow(`store: cannot connect to redis://team:***@127.0.0.1:${closed}/0`);
   });
 });
