@@ -141,24 +141,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   let emitter: NodeJS.Timeout | undefined;
   if (options.emitEvery) {
+    const periodMs = options.emitEvery * 1000;
+    // Replicas on Redis: one replica a period takes the turn, and emits to every tenant Redis holds.
+    const tenantsToEmitTo = async (id: string, mock: MockServer) =>
+      !redis ? Object.keys(mock.sandbox.state.store.snapshot()) : (await redis.turn(`emit-every:${id}`, periodMs)) ? redis.tenants(id) : [];
     emitter = setInterval(() => {
       for (const [id, mock] of mocks) {
         const names = mock.sandbox.deliveries.webhookNames();
         if (names.length === 0) continue;
         const store = mock.sandbox.state.store;
-        for (const tenant of Object.keys(store.snapshot())) {
-          const webhook = names[Math.floor(Math.random() * names.length)]!;
+        const emit = async (tenant: string, webhook: string) => {
           // With a shared store the tenant is held while the event changes it, like a request.
-          const emit = async () => {
-            const lease = await store.open?.(tenant);
-            try {
-              await mock.sandbox.deliveries.trigger(tenant, webhook);
-            } finally {
-              await lease?.release();
+          const lease = await store.open?.(tenant);
+          try {
+            await mock.sandbox.deliveries.trigger(tenant, webhook);
+          } finally {
+            await lease?.release();
+          }
+        };
+        tenantsToEmitTo(id, mock)
+          .then((tenants) => {
+            for (const tenant of tenants) {
+              const webhook = names[Math.floor(Math.random() * names.length)]!;
+              emit(tenant, webhook).catch((error: Error) => options.log?.(`[${id}] emit-every ${webhook}: ${error.message}`));
             }
-          };
-          emit().catch((error: Error) => options.log?.(`[${id}] emit-every ${webhook}: ${error.message}`));
-        }
+          })
+          .catch((error: Error) => options.log?.(`[${id}] emit-every: ${error.message}`));
       }
     }, options.emitEvery * 1000);
     emitter.unref();

@@ -135,18 +135,16 @@ function createRedisTenants(client: Redis, api: string, state: SandboxState, opt
     return index < 0 ? undefined : index + 3;
   };
 
+  /** The tenant's collections as Redis holds them, into the cache (the caller holds the tenant's lock). */
   async function reload(tenant: string, keys: string[], version: number) {
-    if (version === 0) store.load(tenant, undefined);
-    else {
-      const lists = await client.pipeline(collections.map((_, index) => ['lrange', keys[index + 2]!, '0', '-1'])).exec();
-      const loaded: TenantState = {};
-      collections.forEach((name, index) => {
-        const [error, items] = lists![index]!;
-        if (error) throw error;
-        loaded[name] = (items as string[]).map((item) => JSON.parse(item));
-      });
-      store.load(tenant, loaded);
-    }
+    const lists = await client.pipeline(collections.map((_, index) => ['lrange', keys[index + 2]!, '0', '-1'])).exec();
+    const loaded: TenantState = {};
+    collections.forEach((name, index) => {
+      const [error, items] = lists![index]!;
+      if (error) throw error;
+      loaded[name] = (items as string[]).map((item) => JSON.parse(item));
+    });
+    store.load(tenant, loaded);
     versions.set(tenant, version);
   }
 
@@ -158,8 +156,14 @@ function createRedisTenants(client: Redis, api: string, state: SandboxState, opt
       const version = Number(await open(keys, [token, lockMs, store.tenantIdleMs]));
       await writes.get(tenant);
       if (version >= 0) {
-        // A tenant this cache forgot (limits, idle) or another replica changed is read again.
-        if (versions.get(tenant) !== version || (version > 0 && !store.has(tenant))) {
+        if (version === 0) {
+          // Redis holds no such tenant (never stored, or expired): neither does this cache. Unknown tenants (a
+          // fuzzer's ever-new tokens) leave nothing behind.
+          if (store.has(tenant)) store.load(tenant, undefined);
+          versions.delete(tenant);
+        } else if (versions.get(tenant) !== version || !store.has(tenant)) {
+          // A tenant this cache forgot (limits, idle) or another replica changed is read again.
+          if (versions.size > 2 * store.maxTenants) for (const name of versions.keys()) if (!store.has(name)) versions.delete(name);
           try {
             await reload(tenant, keys, version);
           } catch (error) {
@@ -329,6 +333,22 @@ export async function openRedisStore(url: string, options: RedisStoreOptions = {
         stops.push(deliveries.stop);
         return { deliveries, journal: createRedisJournal(client, api, () => state.store.tenantIdleMs, options.log) };
       };
+    },
+    /** The tenants Redis holds for the API (a SCAN of their version keys). */
+    async tenants(api: string): Promise<string[]> {
+      const prefix = `pas:{${api}:`;
+      const names: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*}:v`, 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) names.push(decodeURIComponent(key.slice(prefix.length, -'}:v'.length)));
+      } while (cursor !== '0');
+      return names;
+    },
+    /** True for one replica per period: the one that takes `name`'s turn first. */
+    async turn(name: string, periodMs: number): Promise<boolean> {
+      return (await client.set(`pas:turn:${name}`, '1', 'PX', Math.max(1, Math.floor(periodMs * 0.9)), 'NX')) === 'OK';
     },
     async close() {
       for (const stop of stops) stop();
