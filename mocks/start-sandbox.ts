@@ -33,6 +33,11 @@ export interface SandboxOptions {
   tenantIdleMs?: number;
   /** Waits between delivery attempts (default 1, 2, 4, 8 s; tests shorten them). */
   retryDelaysMs?: number[];
+  /**
+   * Replicas on Redis: how long a delivery attempt a replica claimed stays its own (default 30 s); after it, a
+   * replica killed mid-attempt has its attempt made by another. Keep it above the attempt timeout (5 s).
+   */
+  deliveryLeaseMs?: number;
   /** Share of requests (0 to 1) answered with a random fault. */
   faults?: number;
   /** Every so many seconds, each API sends a random one of its webhooks to every tenant's subscribers. */
@@ -120,7 +125,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       maxItems: options.maxItems,
       tenantIdleMs: options.tenantIdleMs,
       retryDelaysMs: options.retryDelaysMs,
-      sharedStore: redis?.forApi(api.id),
+      sharedStore: redis?.forApi(api.id, { deliveryLeaseMs: options.deliveryLeaseMs }),
     });
     mocks.set(api.id, mock);
   }));

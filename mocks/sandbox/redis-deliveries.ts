@@ -34,13 +34,15 @@ redis.call('PEXPIRE', KEYS[2], ARGV[6])
 return 1
 `;
 
-// KEYS[1] records, KEYS[2] due. ARGV id, record, tenant, next due ms ('' when none). A record trimmed from the log
-// meanwhile stays gone.
+// KEYS[1] records, KEYS[2] due, KEYS[3] log. ARGV id, record, tenant, next due ms ('' when none), idle ms. A record
+// trimmed from the log meanwhile stays gone; a delivery still going keeps its tenant's log from expiring.
 const ATTEMPTED = `
 local member = ARGV[1] .. ' ' .. ARGV[3]
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then redis.call('ZREM', KEYS[2], member) return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if ARGV[4] == '' then redis.call('ZREM', KEYS[2], member) else redis.call('ZADD', KEYS[2], ARGV[4], member) end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[3], ARGV[5])
 return 1
 `;
 
@@ -94,7 +96,7 @@ export function createRedisDeliveries(client: Redis, api: string, idleMs: () => 
     },
     async attempted(tenant, record) {
       const next = record.state === 'retrying' && record.nextAttemptAt ? String(Date.parse(record.nextAttemptAt)) : '';
-      await attempted([records(tenant), due], [record.id, JSON.stringify(record), tenant, next]);
+      await attempted([records(tenant), due, log(tenant)], [record.id, JSON.stringify(record), tenant, next, idleMs()]);
     },
     async log(tenant) {
       const ids = await client.lrange(log(tenant), 0, -1);

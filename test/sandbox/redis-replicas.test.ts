@@ -19,9 +19,11 @@ import { freePort, startRedis, type RunningRedis } from '../support/redis-server
 
 const VTN = 'openadr3-vtn';
 const SPARK = 'energy-coordination';
-// Short on purpose: retries within a second, and tenants idle for 2.5 s expire.
+// Short on purpose: retries within a second, tenants idle for 2.5 s expire, a claimed attempt is another
+// replica's to make 1.5 s after a replica died making it.
 const RETRY_DELAYS_MS = [300, 300, 300, 300];
 const TENANT_IDLE_MS = 2500;
+const DELIVERY_LEASE_MS = 1500;
 
 interface Replica {
   child: ChildProcess;
@@ -34,9 +36,11 @@ let redis: RunningRedis;
 let client: Redis;
 let a: Replica;
 let b: Replica;
+/** A third replica, killed in the middle of an attempt. */
+let c: Replica;
 
 function startReplica(url: string): Promise<Replica> {
-  const options = JSON.stringify({ retryDelaysMs: RETRY_DELAYS_MS, tenantIdleMs: TENANT_IDLE_MS });
+  const options = JSON.stringify({ retryDelaysMs: RETRY_DELAYS_MS, tenantIdleMs: TENANT_IDLE_MS, deliveryLeaseMs: DELIVERY_LEASE_MS });
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test/support/redis-child.ts'), `${VTN},${SPARK}`, url, options], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stderr = '';
@@ -56,7 +60,7 @@ beforeAll(async () => {
   client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 200 });
   client.on('error', () => undefined);
   await client.connect();
-  [a, b] = await Promise.all([startReplica(redis.url), startReplica(redis.url)]);
+  [a, b, c] = await Promise.all([startReplica(redis.url), startReplica(redis.url), startReplica(redis.url)]);
 }, 120_000);
 
 afterAll(async () => {
@@ -183,6 +187,39 @@ describe('two replicas on one Redis', () => {
     const gone = await eventually(() => client.exists(`${prefix}:v`, `${prefix}:c:subscriptions`, `${prefix}:req`), (count) => count === 0, TENANT_IDLE_MS + 2000);
     expect(gone).toBe(0);
     expect((await json(vtn(a, `/subscriptions/${created.body.id}`), request('team-idle'))).status).toBe(404);
+  });
+
+  it('a replica killed with SIGKILL in the middle of an attempt: its lease expires and another replica makes the attempt, once', async () => {
+    const received: { path: string; answered: boolean }[] = [];
+    const receiver: Server = createServer((incoming, reply) => {
+      incoming.resume();
+      incoming.on('end', () => {
+        // The first request is never answered: the replica making it dies meanwhile.
+        const first = received.length === 0;
+        received.push({ path: incoming.url ?? '', answered: !first });
+        if (!first) reply.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((listening) => receiver.listen(0, '127.0.0.1', listening));
+    const receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const token = 'team-mid-attempt';
+    try {
+      const put = await json(`${c.urls[SPARK]}/_sandbox/state`, request(token, 'PUT', { subscriptions: [{ id: 'only', webhookUrl: `${receiverOrigin}/hook`, webhookSecret: 'k' }] }));
+      expect(put.status).toBe(200);
+      // Answered only after the first attempt, which never ends: the test does not wait for it.
+      fetch(`${c.urls[SPARK]}/_sandbox/events`, request(token, 'POST', { webhook: 'eventCreated', payload: { payloadType: 'PowerLevel' } })).catch(() => undefined);
+      await eventually(async () => received.length, (count) => count === 1);
+      expect(received).toHaveLength(1);
+      await new Promise<void>((exited) => (c.child.once('exit', () => exited()), c.child.kill('SIGKILL')));
+      const after = await eventually(async () => received.length, (count) => count === 2, DELIVERY_LEASE_MS + 5000);
+      expect(after).toBe(2);
+      await new Promise((wait) => setTimeout(wait, 500));
+      expect(received).toEqual([{ path: '/hook', answered: false }, { path: '/hook', answered: true }]);
+      const log = (await json(`${a.urls[SPARK]}/_sandbox/deliveries`, request(token))).body;
+      expect(log).toEqual([expect.objectContaining({ url: `${receiverOrigin}/hook`, state: 'delivered', attempts: [expect.objectContaining({ status: 204 })] })]);
+    } finally {
+      await new Promise<void>((closed) => (receiver.closeAllConnections(), receiver.close(() => closed())));
+    }
   });
 
   it('a delivery being retried by a replica killed with SIGKILL is finished by the other, once per event', async () => {
