@@ -119,7 +119,7 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
     // A shared store (replicas on Redis): the tenant is made current first, and its changes stored before the answer.
     const opening = state.store.open?.(tenant);
     if (!opening) return act(key, tenant, body, redelivery);
-    let lease;
+    let lease: TenantLease;
     try {
       lease = await opening;
     } catch (error) {
@@ -132,13 +132,18 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
       await lease.release().catch(() => undefined);
       throw error;
     }
+    return (await released(lease)) ?? answer;
+  };
+
+  /** Undefined once the tenant's changes are stored and it is free; a 503 when they could not be stored. */
+  async function released(lease: TenantLease | undefined): Promise<ControlAnswer | undefined> {
     try {
-      await lease.release();
+      await lease?.release();
+      return undefined;
     } catch (error) {
       return problem(503, `the sandbox could not store the change: ${(error as Error).message}`);
     }
-    return answer;
-  };
+  }
 
   /**
    * `lease`: with a shared store, released (the state changes stored) before delivery attempts are made, so that a
@@ -162,7 +167,8 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
     if (key === 'GET /_sandbox/requests') return { status: 200, headers: { 'content-type': 'application/json' }, body: (await journal?.list(tenant)) ?? [] };
     if (key === 'POST /_sandbox/deliveries/{id}/redeliver') {
       const id = decodeURIComponent(redelivery![1]!);
-      await lease?.release();
+      const unstored = await released(lease);
+      if (unstored) return unstored;
       const sent = await deliveries.redeliver(tenant, id);
       if (!sent) return problem(404, `id: no delivery ${JSON.stringify(id)} in this tenant's log (GET /_sandbox/deliveries lists them)`);
       return { status: 200, headers: { 'content-type': 'application/json' }, body: sent };
@@ -176,7 +182,8 @@ export function createControl(spec: Json, state: SandboxState, deliveries: Deliv
       // The trigger changes the state (an effect) and picks the recipients before its first await; then the attempts.
       const sending = deliveries.trigger(tenant, webhook, payload, example === undefined ? undefined : { exampleName: example });
       sending.catch(() => undefined);
-      await lease?.release();
+      const unstored = await released(lease);
+      if (unstored) return unstored;
       const sent = await sending;
       return { status: 200, headers: { 'content-type': 'application/json' }, body: sent };
     } catch (error) {
