@@ -11,7 +11,10 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../scripts/lib/apis.ts';
-import { tenantKey } from '../../mocks/sandbox/redis-store.ts';
+import { openRedisStore, tenantKey } from '../../mocks/sandbox/redis-store.ts';
+import { JOURNAL_LIMIT } from '../../mocks/sandbox/journal.ts';
+import { DELIVERY_LOG_LIMIT } from '../../mocks/sandbox/redis-deliveries.ts';
+import { startMock } from '../support/mock.ts';
 import { startSandbox } from '../../mocks/start-sandbox.ts';
 import { UsageError } from '../../mocks/catalogue.ts';
 import { repositoryCatalogue } from '../../scripts/lib/sandbox-catalogue.ts';
@@ -323,3 +326,38 @@ describe('choosing the Redis store', () => {
     }
   });
 });
+
+describe('bounds in Redis', () => {
+  it(`the request journal keeps the ${JOURNAL_LIMIT} newest requests of a tenant, the delivery log the ${DELIVERY_LOG_LIMIT} newest deliveries (and only their records)`, async () => {
+    const store = await openRedisStore(redis.url);
+    const mock = await startMock(SPARK, { sharedStore: store.forApi(SPARK) });
+    try {
+      const { journal, deliveries, state } = mock.server.sandbox;
+      for (let index = 0; index < JOURNAL_LIMIT + 10; index++) {
+        journal.record('Bearer team-bounds', { at: new Date().toISOString(), method: 'GET', path: `/${index}`, query: {}, headers: {}, body: null, status: 200, operationId: null, problems: [] });
+      }
+      const kept = await journal.list('bearer:team-bounds');
+      expect(kept).toHaveLength(JOURNAL_LIMIT);
+      expect([kept[0]!.path, kept.at(-1)!.path]).toEqual([`/${JOURNAL_LIMIT + 9}`, '/10']);
+
+      // A subscriber on a public host: each delivery is refused at once (one attempt, failed), and logged.
+      const tenant = 'bearer:team-bounds';
+      const lease = await state.store.open!(tenant);
+      state.store.replace(tenant, { ...state.seed(), subscriptions: [{ item: { id: 'far', webhookUrl: 'https://partner.example/hook', webhookSecret: 'k' } }] });
+      await lease.release();
+      for (let index = 0; index < DELIVERY_LOG_LIMIT + 5; index++) {
+        const held = await state.store.open!(tenant);
+        await deliveries.trigger(tenant, 'eventDeleted');
+        await held.release();
+      }
+      const log = await deliveries.log(tenant);
+      expect(log).toHaveLength(DELIVERY_LOG_LIMIT);
+      expect(log.every((record) => record.state === 'failed')).toBe(true);
+      expect(await client.hlen(`${tenantKey(SPARK, tenant)}:drec`)).toBe(DELIVERY_LOG_LIMIT);
+    } finally {
+      await mock.close();
+      await store.close();
+    }
+  });
+});
+
