@@ -308,16 +308,16 @@ describe('choosing the Redis store', () => {
     const receiver = createServer((incoming, reply) => (incoming.resume(), incoming.on('end', () => (hits.push(Date.now()), reply.writeHead(204).end()))));
     await new Promise<void>((listening) => receiver.listen(0, '127.0.0.1', listening));
     const receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    const replicas = await Promise.all([0, 1].map(() => startSandbox({ apis: [SPARK], catalogue, store: redis.url, emitEvery: 0.5, log: () => undefined })));
+    const replicas = await Promise.all([0, 1].map(() => startSandbox({ apis: [SPARK], catalogue, store: redis.url, emitEvery: 0.3, log: () => undefined })));
     try {
       // Subscribed through one replica only; a subscription without filters takes every event.
       const token = 'team-emit-every';
       const put = await json(`${replicas[0]!.urls[SPARK]}/_sandbox/state`, request(token, 'PUT', { subscriptions: [{ id: 'everything', webhookUrl: `${receiverOrigin}/all`, webhookSecret: 'k' }] }));
       expect(put.status).toBe(200);
       const started = Date.now();
-      await new Promise((wait) => setTimeout(wait, 2600));
-      const periods = (Date.now() - started) / 500;
-      // Each replica ticks every 0.5 s: one event a period, not two.
+      await new Promise((wait) => setTimeout(wait, 1700));
+      const periods = (Date.now() - started) / 300;
+      // Each replica ticks every 0.3 s: one event a period, not two.
       expect(hits.length).toBeGreaterThanOrEqual(2);
       expect(hits.length).toBeLessThanOrEqual(Math.ceil(periods) + 1);
     } finally {
