@@ -359,5 +359,29 @@ describe('bounds in Redis', () => {
       await store.close();
     }
   });
+
+  it("HanChuESS's test delivery on a replica: the subscription it turns active is active on the other replica", async () => {
+    const store = await openRedisStore(redis.url);
+    const replicas = await Promise.all([0, 1].map(() => startMock('hanchuess', { sharedStore: store.forApi('hanchuess') })));
+    const received: string[] = [];
+    const receiver = createServer((incoming, reply) => (incoming.resume(), incoming.on('end', () => (received.push(incoming.url ?? ''), reply.writeHead(200).end()))));
+    await new Promise<void>((listening) => receiver.listen(0, '127.0.0.1', listening));
+    try {
+      const port = (receiver.address() as AddressInfo).port;
+      // https to a loopback receiver that answers in plain HTTP: the sandbox falls back to HTTP and says so.
+      const created = await json(`${replicas[0]!.origin}/portal/v1/oem/subscribe`, request('team-test-delivery', 'POST', { oem: 'OEM-9', webhookUrl: `https://127.0.0.1:${port}/test`, secret: 's', devices: ['d'], events: ['inverter:data:telemetry'] }));
+      expect(created.body.data.status).toBe('inactive');
+      const tested = await json(`${replicas[1]!.origin}/portal/v1/oem/subscriptions/test`, request('team-test-delivery', 'POST', { oem: 'OEM-9', subscriptionId: created.body.data.subscriptionId }));
+      expect(tested.body.data.status).toBe('active');
+      expect(received).toEqual(['/test']);
+      const state = await json(`${replicas[0]!.origin}/_sandbox/state`, request('team-test-delivery'));
+      const items = Object.values(state.body as Record<string, unknown>).flatMap((collection) => (Array.isArray(collection) ? collection : Object.values(collection as object).flat())) as { subscriptionId?: string; status?: string }[];
+      expect(items.find((item) => item.subscriptionId === created.body.data.subscriptionId)).toMatchObject({ status: 'active' });
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.close()));
+      await new Promise<void>((closed) => (receiver.closeAllConnections(), receiver.close(() => closed())));
+      await store.close();
+    }
+  });
 });
 
