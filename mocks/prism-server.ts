@@ -12,21 +12,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { basePathsOf, parameterNamesOf, stripBasePath } from './shared/openapi-json.ts';
 import { loadDeclaration } from './shared/declaration.ts';
 import { createAnswers, type Answers } from './sandbox/answer.ts';
-import { loadSandboxValidators, type SandboxValidators } from './sandbox/compiled.ts';
+import { AnswerCache, type CachedAnswer } from './sandbox/answer-cache.ts';
+import { loadSandboxValidators, type OperationModel, type SandboxValidators } from './sandbox/compiled.ts';
 import type { Connector, Resolver } from './sandbox/callback-guard.ts';
 import { createControl, type Journal } from './sandbox/control.ts';
 import { createDeliveries, type Deliveries, type DeliveryDeclaration, type SharedDeliveries } from './sandbox/deliveries.ts';
 import { createResponseCheck, dispatchToState, isStateful } from './sandbox/dispatch.ts';
 import type { Reason } from './sandbox/errors.ts';
 import { faultOf } from './sandbox/faults.ts';
-import { journalHeaders, RequestJournal, type JournalEntry } from './sandbox/journal.ts';
+import { RequestJournal, type JournalEntry } from './sandbox/journal.ts';
+import { PendingEntry } from './sandbox/journal-entry.ts';
 import { lazyPrism, type PrismEngine, type PrismInput } from './sandbox/prism-engine.ts';
 import { checkRequest, documentedStatus, expectedStatuses, negotiatedSuccessType, undocumentedRejection } from './sandbox/request-check.ts';
 import { createRouter, type Route } from './sandbox/router.ts';
 import { createState, type Change, type SandboxState, type StateDeclaration } from './sandbox/state.ts';
 import { clientOfToken } from './sandbox/oauth.ts';
 import { tenantOf, type TenantLease } from './sandbox/store.ts';
-import { headerSafe, parseBody, queryOf, readBody, send, targetOf, MAX_BODY_BYTES } from './sandbox/transport.ts';
+import { headerSafe, parseBody, payloadOf, queryOf, readBody, send, sendPayload, targetOf, MAX_BODY_BYTES } from './sandbox/transport.ts';
 
 export interface MockOptions {
   /** Bundled spec (generated/<api>/openapi.json). */
@@ -103,6 +105,30 @@ function setCorsHeaders(request: IncomingMessage, reply: ServerResponse) {
   reply.setHeader('Access-Control-Expose-Headers', '*');
 }
 
+/** Headers the fast path reads besides the answer cache's key (target, Authorization, Accept), per operation. */
+const checkedHeaders = new WeakMap<OperationModel, string[]>();
+function checkedHeadersOf(model: OperationModel): string[] {
+  let names = checkedHeaders.get(model);
+  if (!names) {
+    const apiKeys = model.security.flat().flatMap((scheme) => (scheme.type === 'apiKey' && scheme.in === 'header' ? [String(scheme.name).toLowerCase()] : []));
+    names = [...new Set(['content-type', ...model.header.map((param) => param.name.toLowerCase()), ...apiKeys])];
+    checkedHeaders.set(model, names);
+  }
+  return names;
+}
+
+/** A request the answer cache may answer: a GET without a body, a Prefer header or credentials of another kind than a string. */
+function cacheableRequest(request: IncomingMessage): request is IncomingMessage & { headers: { authorization: string } } {
+  const { headers } = request;
+  return (
+    request.method === 'GET' &&
+    typeof headers.authorization === 'string' &&
+    headers.prefer === undefined &&
+    headers['transfer-encoding'] === undefined &&
+    (headers['content-length'] === undefined || headers['content-length'] === '0')
+  );
+}
+
 const headerOf = (headers: Record<string, unknown> | undefined, name: string) =>
   Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] as string | undefined;
 
@@ -149,11 +175,15 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
   state.store.onDrop((tenant) => void journal.clear(tenant));
   const control = createControl(spec, state, deliveries, router.challengeOf(), journal);
   const responseCheck = createResponseCheck(spec, compiled);
+  // Random faults are drawn per request: with them on, no answer is reused. Nor with a store replicas share:
+  // another replica's change is only seen when the tenant is opened, which an answer from the cache would skip.
+  const cache = compiled && !options.faultShare && !state.store.open ? new AnswerCache() : undefined;
+  if (cache) state.store.onChange((change) => cache.changed(change));
   const prism: PrismEngine = lazyPrism(spec);
   const basePaths = basePathsOf(spec);
 
   /** The fast path: true when it answered; false leaves the request to Prism. */
-  async function fastPath(reply: ServerResponse, route: Route, input: PrismInput, bodyInvalid: string | undefined, exchange: Exchange): Promise<boolean> {
+  async function fastPath(reply: ServerResponse, route: Route, input: PrismInput, bodyInvalid: string | undefined, exchange: Exchange, cacheKey?: string): Promise<boolean> {
     const model = compiled?.operationOf(route.method, route.path);
     if (!model || input.headers.prefer !== undefined || prismQuery(input.query)) return false;
     const violations = checkRequest(model, compiled!.validators, { headers: input.headers, query: input.query, pathParams: route.params, body: input.body });
@@ -166,9 +196,49 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     if (!isStateful(state, route)) return false;
     const contentType = negotiatedSuccessType(model, input.headers.accept);
     if (contentType === undefined) return false;
-    await answerFromState(reply, route, input, contentType, exchange);
+    await answerFromState(reply, route, input, contentType, exchange, cacheKey === undefined ? undefined : { key: cacheKey, model });
     return true;
   }
+
+  /** Answers a request the state answered before, when nothing the answer depends on changed since. */
+  function answerFromCache(request: IncomingMessage & { headers: { authorization: string } }, reply: ServerResponse, exchange: Exchange): boolean {
+    const { headers } = request;
+    const entry = cache!.find(AnswerCache.key(request.url ?? '/', headers.authorization, headers.accept), headers);
+    if (!entry || tenantOf(headers.authorization) !== entry.tenant) return false;
+    // A read marks the tenant as seen (it does not expire while in use), as the state's own read does.
+    state.store.peek(entry.tenant);
+    if (!cache!.current(entry)) return false;
+    // The same headers, in the same order, as setCorsHeaders and send write them on the way through the stages.
+    reply.writeHead(entry.status, {
+      'Access-Control-Allow-Origin': headers.origin ?? '*',
+      'Access-Control-Allow-Headers': headers['access-control-request-headers'] ?? '*',
+      'Access-Control-Allow-Credentials': 'true',
+      'Access-Control-Expose-Headers': '*',
+      'content-type': entry.contentType,
+      'content-length': entry.length,
+    });
+    reply.end(entry.payload);
+    exchange.operationId = entry.operationId;
+    return true;
+  }
+
+  /** A read the state answered without changing anything: kept for the next identical request. */
+  function keepAnswer(cacheKey: { key: string; model: OperationModel }, headers: PrismInput['headers'], tenant: string, version: number, route: Route, status: number, contentType: string, payload: string, length: number) {
+    const declared = route.operationId ? state.operations[route.operationId] : undefined;
+    if (!declared || (declared.action !== 'list' && declared.action !== 'read') || declared.deliver || status < 200 || status > 299) return;
+    const entry: CachedAnswer = {
+      tenant,
+      version,
+      headers: checkedHeadersOf(cacheKey.model).map((name) => [name, headers[name] as string | undefined]),
+      status,
+      contentType: headerSafe(contentType),
+      payload,
+      length,
+      operationId: route.operationId ?? null,
+    };
+    cache!.keep(cacheKey.key, entry);
+  }
+
 
   /**
    * Waits until the store keeps every change so far (on disk, with a state file; in the shared store, the lease
@@ -185,12 +255,12 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     }
   }
 
-  async function answerFromState(reply: ServerResponse, route: Route, input: PrismInput, contentType: string, exchange: Exchange) {
+  async function answerFromState(reply: ServerResponse, route: Route, input: PrismInput, contentType: string, exchange: Exchange, cacheKey?: { key: string; model: OperationModel }) {
     const tenant = tenantOf(input.headers.authorization);
     if (router.requiresCredentials(route) && !tenant) return rejectCredential(reply, route, exchange, input.headers.authorization);
     // A shared store (replicas): the tenant is held and current for this request; in memory there is no such step.
     const opening = state.store.open?.(tenant ?? 'anonymous');
-    if (!opening) return answerFromTenant(reply, route, input, contentType, exchange, tenant);
+    if (!opening) return answerFromTenant(reply, route, input, contentType, exchange, tenant, undefined, cacheKey);
     let lease: TenantLease;
     try {
       lease = await opening;
@@ -204,7 +274,17 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     }
   }
 
-  async function answerFromTenant(reply: ServerResponse, route: Route, input: PrismInput, contentType: string, exchange: Exchange, tenant: string | undefined, lease?: TenantLease) {
+  async function answerFromTenant(
+    reply: ServerResponse,
+    route: Route,
+    input: PrismInput,
+    contentType: string,
+    exchange: Exchange,
+    tenant: string | undefined,
+    lease?: TenantLease,
+    cacheKey?: { key: string; model: OperationModel },
+  ) {
+    const versionBefore = cache && tenant ? cache.version(tenant) : undefined;
     const dispatched = await dispatchToState(state, deliveries, responseCheck, { route, query: input.query, body: input.body, tenant: tenant ?? 'anonymous' });
     if (!dispatched) return;
     if (dispatched.kind === 'error') {
@@ -217,6 +297,11 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     }
     if (dispatched.change) options.onChange?.(dispatched.change);
     if ((dispatched.change || lease) && !(await kept(reply, route, lease))) return;
+    if (cacheKey && tenant && dispatched.body !== undefined && !dispatched.change && dispatched.problems.length === 0 && versionBefore === cache!.version(tenant)) {
+      const payload = payloadOf(dispatched.body, contentType);
+      const length = sendPayload(reply, dispatched.status, { 'content-type': contentType }, payload);
+      return keepAnswer(cacheKey, input.headers, tenant, versionBefore, route, dispatched.status, contentType, payload, length);
+    }
     send(reply, dispatched.status, dispatched.body === undefined ? {} : { 'content-type': contentType }, dispatched.body);
   }
 
@@ -324,32 +409,38 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       else delete headers.prefer;
     }
     const input: PrismInput = { method, path, query: target.invalid ? {} : queryOf(target.search), headers, body: parsed.body };
-    if (await fastPath(reply, match.route, input, parsed.invalid, exchange)) return;
+    const cacheKey = cache && received.kind === 'none' && cacheableRequest(request) ? AnswerCache.key(request.url ?? '/', request.headers.authorization, request.headers.accept) : undefined;
+    if (await fastPath(reply, match.route, input, parsed.invalid, exchange, cacheKey)) return;
     await prismPath(reply, match.route, input, parsed.invalid, exchange);
   }
 
   const server = createServer((request, reply) => {
     const started = performance.now();
     const exchange: Exchange = { notes: [], problems: [], body: null, operationId: null };
-    exchanges.set(reply, exchange);
     const done = () => {
       options.log?.(`${request.method} ${request.url} -> ${reply.statusCode}${exchange.notes.length ? ` (${exchange.notes.join(', ')})` : ''} ${Math.round(performance.now() - started)} ms`);
       if (exchange.skip) return;
-      const target = targetOf(request.url);
-      const record: RequestRecord = {
-        at: new Date().toISOString(),
+      const entry = new PendingEntry({
+        time: Date.now(),
         method: (request.method ?? 'GET').toUpperCase(),
-        path: target.path,
-        query: queryOf(target.search),
-        headers: journalHeaders(request.headers),
+        url: request.url ?? '/',
+        headers: request.headers,
         body: exchange.body,
         status: reply.statusCode,
         operationId: exchange.operationId,
         problems: exchange.problems,
-      };
-      journal.record(request.headers.authorization, record);
-      options.onRequest?.(record);
+      });
+      journal.record(request.headers.authorization, entry);
+      options.onRequest?.(entry.toJSON());
     };
+    if (cache && cacheableRequest(request)) {
+      try {
+        if (answerFromCache(request, reply, exchange)) return done();
+      } catch {
+        // A header value Node will not write: the stages below answer it as they always have.
+      }
+    }
+    exchanges.set(reply, exchange);
     handle(request, reply, exchange)
       .catch((error: Error) => {
         // Our own defect, not the client's: logged, answered, and the server keeps serving.

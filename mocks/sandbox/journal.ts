@@ -1,6 +1,7 @@
 // The request journal: what each tenant sent to a mock and what it was answered, newest first and bounded, so a
 // partner's test can assert on what its service under test called (after WireMock's request journal and MSW's
-// life-cycle events). Credentials are never kept.
+// life-cycle events). Credentials never reach an entry.
+import type { PendingEntry } from './journal-entry.ts';
 import { DEFAULT_MAX_TENANTS, tenantOf } from './store.ts';
 
 export interface JournalEntry {
@@ -40,6 +41,17 @@ export function journalHeaders(headers: Record<string, string | string[] | undef
   return kept;
 }
 
+/** An entry that knows its approximate JSON size without being serialized (a PendingEntry). */
+interface Sized {
+  readonly approximateSize: number;
+}
+
+/** A plain copy of the entry with another body (an entry may be built lazily: a spread would not copy it). */
+function withBody(entry: JournalEntry, body: unknown): JournalEntry {
+  const { at, method, path, query, headers, status, operationId, problems } = entry;
+  return { at, method, path, query, headers, body, status, operationId, problems };
+}
+
 /** What the whole journal may hold, summed over tenants (approximate JSON size), before the oldest entries go. */
 export const JOURNAL_BYTE_BUDGET = 12 * 1024 * 1024;
 
@@ -71,8 +83,9 @@ export class RequestJournal {
     this.tenants.delete(tenant);
     while (this.tenants.size >= this.maxTenants) this.clear(this.tenants.keys().next().value!);
     this.tenants.set(tenant, kept);
-    const stored = { ...entry, body: keptBody(entry.body) };
-    const size = 256 + JSON.stringify(stored.body ?? null).length + JSON.stringify(stored.headers).length + stored.path.length;
+    const body = keptBody(entry.body);
+    const stored = body === entry.body ? entry : withBody(entry, body);
+    const size = (stored as Partial<Sized>).approximateSize ?? 256 + JSON.stringify(stored.body ?? null).length + JSON.stringify(stored.headers).length + stored.path.length;
     kept.entries.unshift(stored);
     kept.sizes.unshift(size);
     kept.bytes += size;
@@ -93,7 +106,10 @@ export class RequestJournal {
   }
 
   list(tenant: string): JournalEntry[] {
-    return this.tenants.get(tenant)?.entries ?? [];
+    const entries = this.tenants.get(tenant)?.entries ?? [];
+    // Entries recorded as raw pieces are built once, when first listed.
+    entries.forEach((entry, index) => typeof (entry as Partial<PendingEntry>).toJSON === 'function' && (entries[index] = (entry as PendingEntry).toJSON()));
+    return entries;
   }
 
   clear(tenant: string) {

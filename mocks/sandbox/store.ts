@@ -99,7 +99,7 @@ export interface SharedTenants extends ChangeSink {
 export class SandboxStore implements StateStore {
   /** Least recently seen first (a Map keeps insertion order; a tenant seen again moves to the end). */
   private readonly tenants = new Map<string, { state: TenantState; seen: number }>();
-  private listeners: (() => void)[] = [];
+  private listeners: ((change: StoreChange) => void)[] = [];
   private dropListeners: ((tenant: string) => void)[] = [];
   private sink: ChangeSink | undefined;
   /** Set when this store is a cache of a shared one: tenants it lets go stay in the shared store. */
@@ -212,7 +212,8 @@ export class SandboxStore implements StateStore {
     this.sink?.write({ op: 'deliveries-cleared', tenant });
   }
 
-  onChange(listener: () => void) {
+  /** Told of every change, in order (what the answer cache drops, which indexes go stale). */
+  onChange(listener: (change: StoreChange) => void) {
     this.listeners.push(listener);
   }
 
@@ -242,7 +243,9 @@ export class SandboxStore implements StateStore {
       this.tenants.delete(name);
       this.tenants.set(name, { state, seen: this.now() });
     }
-    for (const listener of this.listeners) listener();
+    // Listeners learn of it as of a change made here (their views of the tenant go stale); the sink does not.
+    const change: StoreChange = state === undefined ? { op: 'drop', tenant: name } : { op: 'tenant', tenant: name, state };
+    for (const listener of this.listeners) listener(change);
   }
 
   has(name: string): boolean {
@@ -300,7 +303,7 @@ export class SandboxStore implements StateStore {
 
   private emit(change: StoreChange) {
     this.sink?.write(change);
-    for (const listener of this.listeners) listener();
+    for (const listener of this.listeners) listener(change);
   }
 }
 

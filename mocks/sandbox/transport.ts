@@ -109,19 +109,32 @@ export function headerSafe(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** The bytes an answer's body is written as: JSON, unless it is text of a media type that is not JSON. */
+export function payloadOf(body: unknown, contentType: string): string {
+  return body === undefined ? '' : typeof body === 'string' && !/json/i.test(contentType) ? body : JSON.stringify(body);
+}
+
 export function send(reply: ServerResponse, status: number, headers: Record<string, string | number>, body: unknown) {
   if (reply.headersSent || reply.destroyed) return;
   let contentType = '';
+  for (const name in headers) {
+    const value = headers[name]!;
+    if (typeof value === 'string' && name.length === 12 && name.toLowerCase() === 'content-type') contentType = value;
+  }
+  sendPayload(reply, status, headers, payloadOf(body, contentType));
+}
+
+/** Writes an answer whose body is already serialized; returns its length in bytes. */
+export function sendPayload(reply: ServerResponse, status: number, headers: Record<string, string | number>, payload: string): number {
+  if (reply.headersSent || reply.destroyed) return 0;
   const safe: Record<string, string | number> = {};
   for (const name in headers) {
     const value = headers[name]!;
-    if (typeof value === 'string') {
-      if (name.length === 12 && name.toLowerCase() === 'content-type') contentType = value;
-      safe[name] = UNSAFE_HEADER_CHARS.test(value) ? headerSafe(value) : value;
-    } else safe[name] = value;
+    safe[name] = typeof value === 'string' && UNSAFE_HEADER_CHARS.test(value) ? headerSafe(value) : value;
   }
-  const payload = body === undefined ? '' : typeof body === 'string' && !/json/i.test(contentType) ? body : JSON.stringify(body);
-  safe['content-length'] = Buffer.byteLength(payload);
+  const length = Buffer.byteLength(payload);
+  safe['content-length'] = length;
   reply.writeHead(status, safe);
   reply.end(payload);
+  return length;
 }
