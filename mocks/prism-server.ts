@@ -89,6 +89,8 @@ export type MockServer = Server & { sandbox: Sandbox };
 
 /** What the stages learn about a request, for the log line and the request journal. */
 interface Exchange {
+  /** performance.now() when the request arrived. */
+  started: number;
   notes: string[];
   /** The reasons it was refused (as its error answer names them), or the problems of the sandbox's own answer. */
   problems: string[];
@@ -414,28 +416,30 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     await prismPath(reply, match.route, input, parsed.invalid, exchange);
   }
 
+  /** After the answer: the log line, and the journal's entry (built only when the journal is read). */
+  function finish(request: IncomingMessage, reply: ServerResponse, exchange: Exchange) {
+    options.log?.(`${request.method} ${request.url} -> ${reply.statusCode}${exchange.notes.length ? ` (${exchange.notes.join(', ')})` : ''} ${Math.round(performance.now() - exchange.started)} ms`);
+    if (exchange.skip) return;
+    const entry = new PendingEntry({
+      time: Date.now(),
+      method: (request.method ?? 'GET').toUpperCase(),
+      url: request.url ?? '/',
+      headers: request.headers,
+      body: exchange.body,
+      status: reply.statusCode,
+      operationId: exchange.operationId,
+      problems: exchange.problems,
+    });
+    journal.record(request.headers.authorization, entry);
+    options.onRequest?.(entry.toJSON());
+  }
+
+  // No closure is made per request on the way through the cache (each costs, under the tsx loader more so).
   const server = createServer((request, reply) => {
-    const started = performance.now();
-    const exchange: Exchange = { notes: [], problems: [], body: null, operationId: null };
-    const done = () => {
-      options.log?.(`${request.method} ${request.url} -> ${reply.statusCode}${exchange.notes.length ? ` (${exchange.notes.join(', ')})` : ''} ${Math.round(performance.now() - started)} ms`);
-      if (exchange.skip) return;
-      const entry = new PendingEntry({
-        time: Date.now(),
-        method: (request.method ?? 'GET').toUpperCase(),
-        url: request.url ?? '/',
-        headers: request.headers,
-        body: exchange.body,
-        status: reply.statusCode,
-        operationId: exchange.operationId,
-        problems: exchange.problems,
-      });
-      journal.record(request.headers.authorization, entry);
-      options.onRequest?.(entry.toJSON());
-    };
+    const exchange: Exchange = { started: performance.now(), notes: [], problems: [], body: null, operationId: null };
     if (cache && cacheableRequest(request)) {
       try {
-        if (answerFromCache(request, reply, exchange)) return done();
+        if (answerFromCache(request, reply, exchange)) return finish(request, reply, exchange);
       } catch {
         // A header value Node will not write: the stages below answer it as they always have.
       }
@@ -448,7 +452,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
         if (!reply.headersSent) answers.error(reply, 500, [{ text: `the sandbox failed on this request: ${error.message}` }]);
         else reply.destroy();
       })
-      .finally(done);
+      .finally(() => finish(request, reply, exchange));
   });
   // Requests Node's HTTP parser refuses (raw non-ASCII in the target, malformed headers) never reach the
   // handler: answer them in the vendor's envelope too, instead of Node's bare 400.

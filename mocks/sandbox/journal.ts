@@ -55,14 +55,19 @@ function withBody(entry: JournalEntry, body: unknown): JournalEntry {
 /** What the whole journal may hold, summed over tenants (approximate JSON size), before the oldest entries go. */
 export const JOURNAL_BYTE_BUDGET = 12 * 1024 * 1024;
 
+/** A tenant's entries oldest first, from `first` on (dropping the oldest moves `first`: no copy per request). */
 interface Kept {
   entries: JournalEntry[];
   sizes: number[];
+  first: number;
   bytes: number;
 }
 
+const countOf = (kept: Kept) => kept.entries.length - kept.first;
+
 export class RequestJournal {
   private readonly tenants = new Map<string, Kept>();
+  private lastTenant: string | undefined;
   private bytes = 0;
 
   /**
@@ -79,37 +84,55 @@ export class RequestJournal {
   record(authorization: string | undefined, entry: JournalEntry) {
     const tenant = tenantOf(authorization);
     if (!tenant) return;
-    const kept = this.tenants.get(tenant) ?? { entries: [], sizes: [], bytes: 0 };
-    this.tenants.delete(tenant);
-    while (this.tenants.size >= this.maxTenants) this.clear(this.tenants.keys().next().value!);
-    this.tenants.set(tenant, kept);
+    let kept = this.tenants.get(tenant);
+    // The most recently active tenant goes last (the Map's order); it already is when it sent the previous request.
+    if (!kept || tenant !== this.lastTenant) {
+      kept ??= { entries: [], sizes: [], first: 0, bytes: 0 };
+      this.tenants.delete(tenant);
+      while (this.tenants.size >= this.maxTenants) this.clear(this.tenants.keys().next().value!);
+      this.tenants.set(tenant, kept);
+      this.lastTenant = tenant;
+    }
     const body = keptBody(entry.body);
     const stored = body === entry.body ? entry : withBody(entry, body);
     const size = (stored as Partial<Sized>).approximateSize ?? 256 + JSON.stringify(stored.body ?? null).length + JSON.stringify(stored.headers).length + stored.path.length;
-    kept.entries.unshift(stored);
-    kept.sizes.unshift(size);
+    kept.entries.push(stored);
+    kept.sizes.push(size);
     kept.bytes += size;
     this.bytes += size;
-    while (kept.entries.length > this.limit) this.dropOldest(kept);
+    while (countOf(kept) > this.limit) this.dropOldest(kept);
+    if (this.bytes <= this.byteBudget) return;
     for (const [name, other] of this.tenants) {
       if (this.bytes <= this.byteBudget) break;
-      while (other.entries.length > (other === kept ? 1 : 0) && this.bytes > this.byteBudget) this.dropOldest(other);
-      if (other.entries.length === 0) this.tenants.delete(name);
+      while (countOf(other) > (other === kept ? 1 : 0) && this.bytes > this.byteBudget) this.dropOldest(other);
+      if (countOf(other) === 0) this.tenants.delete(name);
     }
   }
 
   private dropOldest(kept: Kept) {
-    kept.entries.pop();
-    const size = kept.sizes.pop() ?? 0;
+    const size = kept.sizes[kept.first] ?? 0;
+    (kept.entries as unknown[])[kept.first] = undefined;
+    kept.first++;
     kept.bytes -= size;
     this.bytes -= size;
+    if (kept.first >= 64 && kept.first * 2 >= kept.entries.length) {
+      kept.entries.splice(0, kept.first);
+      kept.sizes.splice(0, kept.first);
+      kept.first = 0;
+    }
   }
 
+  /** The tenant's entries, newest first. */
   list(tenant: string): JournalEntry[] {
-    const entries = this.tenants.get(tenant)?.entries ?? [];
+    const kept = this.tenants.get(tenant);
+    if (!kept) return [];
+    const { entries } = kept;
     // Entries recorded as raw pieces are built once, when first listed.
-    entries.forEach((entry, index) => typeof (entry as Partial<PendingEntry>).toJSON === 'function' && (entries[index] = (entry as PendingEntry).toJSON()));
-    return entries;
+    for (let index = kept.first; index < entries.length; index++) {
+      const entry = entries[index] as JournalEntry & Partial<Pick<PendingEntry, 'toJSON'>>;
+      if (typeof entry.toJSON === 'function') entries[index] = entry.toJSON();
+    }
+    return entries.slice(kept.first).reverse();
   }
 
   clear(tenant: string) {
