@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { basePathsOf, parameterNamesOf, stripBasePath } from './shared/openapi-json.ts';
 import { loadDeclaration } from './shared/declaration.ts';
 import { createAnswers, type Answers } from './sandbox/answer.ts';
-import { AnswerCache, type CachedAnswer } from './sandbox/answer-cache.ts';
+import { AnswerCache, checkedHeadersOf, type CachedAnswer } from './sandbox/answer-cache.ts';
 import { loadSandboxValidators, type OperationModel, type SandboxValidators } from './sandbox/compiled.ts';
 import type { Connector, Resolver } from './sandbox/callback-guard.ts';
 import { createControl, type Journal } from './sandbox/control.ts';
@@ -83,6 +83,8 @@ export interface Sandbox {
   state: SandboxState;
   deliveries: Deliveries;
   journal: RequestJournalLike;
+  /** Reads answered again from the bytes of an earlier answer; none with random faults, a shared store, or without compiled validators. */
+  answerCache?: AnswerCache;
 }
 
 export type MockServer = Server & { sandbox: Sandbox };
@@ -105,18 +107,6 @@ function setCorsHeaders(request: IncomingMessage, reply: ServerResponse) {
   reply.setHeader('Access-Control-Allow-Headers', request.headers['access-control-request-headers'] ?? '*');
   reply.setHeader('Access-Control-Allow-Credentials', 'true');
   reply.setHeader('Access-Control-Expose-Headers', '*');
-}
-
-/** Headers the fast path reads besides the answer cache's key (target, Authorization, Accept), per operation. */
-const checkedHeaders = new WeakMap<OperationModel, string[]>();
-function checkedHeadersOf(model: OperationModel): string[] {
-  let names = checkedHeaders.get(model);
-  if (!names) {
-    const apiKeys = model.security.flat().flatMap((scheme) => (scheme.type === 'apiKey' && scheme.in === 'header' ? [String(scheme.name).toLowerCase()] : []));
-    names = [...new Set(['content-type', ...model.header.map((param) => param.name.toLowerCase()), ...apiKeys])];
-    checkedHeaders.set(model, names);
-  }
-  return names;
 }
 
 /** A request the answer cache may answer: a GET without a body, a Prefer header or credentials of another kind than a string. */
@@ -205,11 +195,9 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
   /** Answers a request the state answered before, when nothing the answer depends on changed since. */
   function answerFromCache(request: IncomingMessage & { headers: { authorization: string } }, reply: ServerResponse, exchange: Exchange): boolean {
     const { headers } = request;
-    const entry = cache!.find(AnswerCache.key(request.url ?? '/', headers.authorization, headers.accept), headers);
-    if (!entry || tenantOf(headers.authorization) !== entry.tenant) return false;
     // A read marks the tenant as seen (it does not expire while in use), as the state's own read does.
-    state.store.peek(entry.tenant);
-    if (!cache!.current(entry)) return false;
+    const entry = cache!.answer(AnswerCache.key(request.url ?? '/', headers.authorization, headers.accept), headers, markSeen);
+    if (!entry) return false;
     // The same headers, in the same order, as setCorsHeaders and send write them on the way through the stages.
     reply.writeHead(entry.status, {
       'Access-Control-Allow-Origin': headers.origin ?? '*',
@@ -223,6 +211,8 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     exchange.operationId = entry.operationId;
     return true;
   }
+
+  const markSeen = (tenant: string) => void state.store.peek(tenant);
 
   /** A read the state answered without changing anything: kept for the next identical request. */
   function keepAnswer(cacheKey: { key: string; model: OperationModel }, headers: PrismInput['headers'], tenant: string, version: number, route: Route, status: number, contentType: string, payload: string, length: number) {
@@ -467,5 +457,5 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     );
     options.log?.(`(unparsable request) -> ${status} ${reason}`);
   });
-  return Object.assign(server, { sandbox: { state, deliveries, journal } });
+  return Object.assign(server, { sandbox: { state, deliveries, journal, answerCache: cache } });
 }

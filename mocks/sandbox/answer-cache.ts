@@ -4,7 +4,8 @@
 // Accept, with the values of every other header the request check read; it holds while the tenant's version is
 // the one it was built at. The store names every change (mocks/sandbox/store.ts): each one bumps the version of
 // its tenant, and a dropped tenant's entries go with it. Bounded in entries and bytes; the oldest entry goes first.
-import type { StoreChange } from './store.ts';
+import type { OperationModel } from './compiled.ts';
+import { tenantOf, type StoreChange } from './store.ts';
 
 export interface CachedAnswer {
   tenant: string;
@@ -17,6 +18,22 @@ export interface CachedAnswer {
   payload: string;
   length: number;
   operationId: string | null;
+}
+
+const checkedHeaders = new WeakMap<OperationModel, string[]>();
+
+/**
+ * Headers the request check reads besides the key's (target, Authorization, Accept): Content-Type, the
+ * operation's header parameters and API keys. A kept answer holds for their values only.
+ */
+export function checkedHeadersOf(model: OperationModel): string[] {
+  let names = checkedHeaders.get(model);
+  if (!names) {
+    const apiKeys = model.security.flat().flatMap((scheme) => (scheme.type === 'apiKey' && scheme.in === 'header' ? [String(scheme.name).toLowerCase()] : []));
+    names = [...new Set(['content-type', ...model.header.map((param) => param.name.toLowerCase()), ...apiKeys])];
+    checkedHeaders.set(model, names);
+  }
+  return names;
 }
 
 export const ANSWER_CACHE_ENTRIES = 2_000;
@@ -53,18 +70,24 @@ export class AnswerCache {
     return `${url}\n${authorization}\n${accept ?? ''}`;
   }
 
-  /** The entry for the key when the request's other headers match it; its version is the caller's to check. */
-  find(key: string, headers: Record<string, string | string[] | undefined>): CachedAnswer | undefined {
+  /**
+   * The answer to this request when one was kept and nothing it depends on changed since: the request's other
+   * headers, its tenant (a sandbox token may have expired since), and that tenant's version. `seen` marks the
+   * tenant as active (idle tenants expire on the way) before its version is read.
+   */
+  answer(key: string, headers: Record<string, string | string[] | undefined>, seen: (tenant: string) => void): CachedAnswer | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     for (const [name, value] of entry.headers) if (headers[name] !== value) return undefined;
+    if (tenantOf(headers.authorization as string | undefined) !== entry.tenant) return undefined;
+    seen(entry.tenant);
+    if (entry.version !== this.version(entry.tenant)) return undefined;
+    this.hits++;
     return entry;
   }
 
-  /** True when the entry was built at the tenant's current version. */
-  current(entry: CachedAnswer): boolean {
-    return entry.version === this.version(entry.tenant);
-  }
+  /** Requests answered from here so far. */
+  hits = 0;
 
   keep(key: string, entry: CachedAnswer) {
     if (entry.payload.length > ANSWER_CACHE_LARGEST) return;
