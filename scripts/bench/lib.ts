@@ -46,12 +46,17 @@ export function startProcess(command: string, args: string[], options: SpawnOpti
 export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return;
   const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
-  try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5_000);
+  // A child started without its own process group (startServing's `npm start`) is signalled alone: npm passes
+  // the signal on to the script. Without this the soak left `npm start` serving, and the bench never exited.
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      child.kill(name);
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
 }
