@@ -420,7 +420,8 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
       operationId: exchange.operationId,
       problems: exchange.problems,
     });
-    journal.record(request.headers.authorization, entry);
+    // A journal other than the in-memory one (a shared store's) is given the entry built.
+    journal.record(request.headers.authorization, journal instanceof RequestJournal ? entry : entry.toJSON());
     options.onRequest?.(entry.toJSON());
   }
 

@@ -20,6 +20,7 @@ export interface RequestPieces {
   problems: string[];
 }
 
+/** Its raw pieces are private (#): a spread or JSON.stringify of it never carries the request's credentials. */
 export class PendingEntry implements JournalEntry {
   readonly method: string;
   readonly body: unknown;
@@ -28,17 +29,17 @@ export class PendingEntry implements JournalEntry {
   readonly problems: string[];
   /** An estimate of the entry's size as JSON, from the raw pieces (the journal's byte budget). */
   readonly approximateSize: number;
-  private readonly time: number;
-  private readonly url: string;
-  private requestHeaders: RequestHeaders | undefined;
-  private built: { path: string; query: Record<string, string | string[]> } | undefined;
-  private builtHeaders: Record<string, string> | undefined;
+  readonly #time: number;
+  readonly #url: string;
+  #requestHeaders: RequestHeaders | undefined;
+  #built: { path: string; query: Record<string, string | string[]> } | undefined;
+  #builtHeaders: Record<string, string> | undefined;
 
   constructor(pieces: RequestPieces) {
-    this.time = pieces.time;
+    this.#time = pieces.time;
     this.method = pieces.method;
-    this.url = pieces.url;
-    this.requestHeaders = pieces.headers;
+    this.#url = pieces.url;
+    this.#requestHeaders = pieces.headers;
     this.body = pieces.body;
     this.status = pieces.status;
     this.operationId = pieces.operationId;
@@ -49,23 +50,23 @@ export class PendingEntry implements JournalEntry {
   }
 
   get at(): string {
-    return new Date(this.time).toISOString();
+    return new Date(this.#time).toISOString();
   }
 
   get path(): string {
-    return this.target().path;
+    return this.#target().path;
   }
 
   get query(): Record<string, string | string[]> {
-    return this.target().query;
+    return this.#target().query;
   }
 
   get headers(): Record<string, string> {
-    if (!this.builtHeaders) {
-      this.builtHeaders = journalHeaders(this.requestHeaders ?? {});
-      this.requestHeaders = undefined;
+    if (!this.#builtHeaders) {
+      this.#builtHeaders = journalHeaders(this.#requestHeaders ?? {});
+      this.#requestHeaders = undefined;
     }
-    return this.builtHeaders;
+    return this.#builtHeaders;
   }
 
   /** The entry as plain data (what the journal lists and `JSON.stringify` writes). */
@@ -74,11 +75,11 @@ export class PendingEntry implements JournalEntry {
     return { at, method, path, query, headers, body, status, operationId, problems };
   }
 
-  private target() {
-    if (!this.built) {
-      const target = targetOf(this.url);
-      this.built = { path: target.path, query: queryOf(target.search) };
+  #target() {
+    if (!this.#built) {
+      const target = targetOf(this.#url);
+      this.#built = { path: target.path, query: queryOf(target.search) };
     }
-    return this.built;
+    return this.#built;
   }
 }

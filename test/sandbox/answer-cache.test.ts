@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnswerCache, checkedHeadersOf, type CachedAnswer } from '../../mocks/sandbox/answer-cache.ts';
 import type { OperationModel } from '../../mocks/sandbox/compiled.ts';
 import { RequestJournal } from '../../mocks/sandbox/journal.ts';
+import { PendingEntry } from '../../mocks/sandbox/journal-entry.ts';
 import { startMock, type RunningMock } from '../support/mock.ts';
 
 let vtn: RunningMock;
@@ -202,5 +203,36 @@ describe('RequestJournal order', () => {
       journal.record('Bearer order', { at: '', method: 'GET', path: `/${index}`, query: {}, headers: {}, body: null, status: 200, operationId: null, problems: [] });
     }
     expect(journal.list('bearer:order').map((entry) => entry.path)).toEqual(Array.from({ length: 10 }, (_, index) => `/${299 - index}`));
+  });
+});
+
+describe('PendingEntry', () => {
+  const pieces = {
+    time: Date.UTC(2026, 0, 2, 3, 4, 5),
+    method: 'GET',
+    url: '/items/a%20b?x=1&x=2&y=',
+    headers: { authorization: 'Bearer secret-token', cookie: 'c=secret-cookie', accept: 'application/json', 'x-multi': ['1', '2'] },
+    body: null,
+    status: 200,
+    operationId: 'getItem',
+    problems: [],
+  };
+
+  it('builds the same entry the journal always kept, and its JSON, spread and fields never carry credentials', () => {
+    const entry = new PendingEntry(pieces);
+    const built = { at: '2026-01-02T03:04:05.000Z', method: 'GET', path: '/items/a%20b', query: { x: ['1', '2'], y: '' }, headers: { accept: 'application/json', 'x-multi': '1, 2' }, body: null, status: 200, operationId: 'getItem', problems: [] };
+    expect(JSON.parse(JSON.stringify(entry))).toEqual(built);
+    expect(entry.toJSON()).toEqual(built);
+    expect(JSON.stringify({ ...entry })).not.toMatch(/secret/);
+    expect(entry.headers).toEqual(built.headers);
+  });
+
+  it('is listed by the journal as plain data, newest first', () => {
+    const journal = new RequestJournal();
+    journal.record('Bearer pending', new PendingEntry(pieces));
+    journal.record('Bearer pending', new PendingEntry({ ...pieces, url: '/second' }));
+    const listed = journal.list('bearer:pending');
+    expect(listed.map((entry) => entry.path)).toEqual(['/second', '/items/a%20b']);
+    expect(listed.every((entry) => Object.getPrototypeOf(entry) === Object.prototype)).toBe(true);
   });
 });
