@@ -109,7 +109,7 @@ function setCorsHeaders(request: IncomingMessage, reply: ServerResponse) {
   reply.setHeader('Access-Control-Expose-Headers', '*');
 }
 
-/** A request the answer cache may answer: a GET without a body, a Prefer header or credentials of another kind than a string. */
+/** What the answer cache may answer: a GET with credentials, without a body and without `Prefer`. */
 function cacheableRequest(request: IncomingMessage): request is IncomingMessage & { headers: { authorization: string } } {
   const { headers } = request;
   return (
@@ -230,7 +230,6 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     };
     cache!.keep(cacheKey.key, entry);
   }
-
 
   /**
    * Waits until the store keeps every change so far (on disk, with a state file; in the shared store, the lease
@@ -426,6 +425,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
   }
 
   // No closure is made per request on the way through the cache (each costs, under the tsx loader more so).
+  // A repeated read is answered before any stage runs; everything else goes through them.
   const server = createServer((request, reply) => {
     const exchange: Exchange = { started: performance.now(), notes: [], problems: [], body: null, operationId: null };
     if (cache && cacheableRequest(request)) {
