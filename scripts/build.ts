@@ -17,6 +17,7 @@ import { sandboxPackageStep } from './steps/sandbox-package.ts';
 import { sandboxGuideStep } from './steps/sandbox-guide.ts';
 import { distStep } from './steps/dist.ts';
 import { lintStep } from './steps/lint.ts';
+import { withBuildLock } from './lib/build-lock.ts';
 import { typesStep } from './steps/types.ts';
 import { validatorsStep } from './steps/validators.ts';
 import { sandboxValidatorsStep } from './steps/sandbox-validators.ts';
@@ -35,8 +36,13 @@ export interface BuildOptions {
 }
 
 export async function build(options: BuildOptions = {}): Promise<StepRunner> {
+  const outRoot = options.outRoot ?? projectRoot;
+  // A build into another root (the drift test's) touches nothing of this tree.
+  return outRoot === projectRoot ? withBuildLock(projectRoot, () => buildSteps(options, outRoot), options.log) : buildSteps(options, outRoot);
+}
+
+async function buildSteps(options: BuildOptions, outRoot: string): Promise<StepRunner> {
   const root = projectRoot;
-  const outRoot = options.outRoot ?? root;
   const apis = selectApis(loadApis(root), options.ids ?? []);
   const wants = (stage: Stage) => !options.only || options.only === stage;
   const runner = new StepRunner(root, options.cache ?? outRoot === root, options.log);
