@@ -47,6 +47,14 @@ export function renderReadmeTable(report: { date: string; machine: Record<string
         bound: `ours ≥ 0.5 × raw node:http (ratio ${t.oursVsRawNodeHttp}; to plain prism ${t.oursVsPlainPrism})`,
         met: t.oursVsRawNodeHttp >= 0.5,
       });
+      if (t.oursUncached) {
+        rows.push({
+          what: `RedEx devices GET, ${connections} connections, every request a new URL (no answer served again from the cache): ours (req/s; p99 ms)`,
+          figure: `${t.oursUncached.requestsPerSecond}; ${t.oursUncached.p99Ms}`,
+          bound: `none (context: ${t.oursUncachedVsRawNodeHttp} × raw node:http)`,
+          met: null,
+        });
+      }
     }
   }
   if (stateful) {

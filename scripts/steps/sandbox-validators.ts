@@ -7,11 +7,6 @@
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import AjvDraft7 from 'ajv';
-import { _ } from 'ajv';
-import addFormats from 'ajv-formats';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build as esbuild, type Plugin } from 'esbuild';
 import type { IHttpOperation, IHttpParam } from '@stoplight/types';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
@@ -26,14 +21,39 @@ export const sandboxValidatorsJsPath = (outRoot: string, id: string) => join(gen
 export const sandboxValidatorsDtsPath = (outRoot: string, id: string) => join(generatedDir(outRoot, id), 'sandbox-validators.d.ts');
 
 const prismRequire = createRequire(createRequire(import.meta.url).resolve('@stoplight/prism-http'));
-const mergeAllOf: (schema: Json, options: Json) => Json = prismRequire('@stoplight/json-schema-merge-allof');
-const { stripReadOnlyProperties } = prismRequire('./utils/filterRequiredProperties') as { stripReadOnlyProperties: (schema: Json) => { _tag: string; value?: Json } };
 /** Prism's own ajv-formats (it pins its own copy) and its date-time format. */
 const prismFormatsFile = prismRequire.resolve('ajv-formats/dist/formats');
 const prismDateTimeFile = prismRequire.resolve('./validator/validators/dateTime');
 const bundleFormatsFile = createRequire(import.meta.url).resolve('ajv-formats/dist/formats');
-const prismAddFormats: (ajv: unknown) => void = prismRequire('ajv-formats').default;
-const prismDateTime = prismRequire('./validator/validators/dateTime') as { fmtDef: (...args: unknown[]) => any; date_time: unknown; compareDateTime: unknown };
+
+// Ajv and Prism's helpers are loaded when a step runs (loadLibraries), not when the build starts: a no-op build
+// never needs them.
+const importAjv = () => import('ajv');
+const importFormats = () => import('ajv-formats');
+const importAjv2020 = () => import('ajv/dist/2020.js');
+const importStandalone = () => import('ajv/dist/standalone/index.js');
+let AjvDraft7: Awaited<ReturnType<typeof importAjv>>['default'];
+let _: Awaited<ReturnType<typeof importAjv>>['_'];
+let addFormats: Awaited<ReturnType<typeof importFormats>>['default'];
+let Ajv2020: Awaited<ReturnType<typeof importAjv2020>>['Ajv2020'];
+let standaloneCode: Awaited<ReturnType<typeof importStandalone>>['default'];
+let mergeAllOf: (schema: Json, options: Json) => Json;
+let stripReadOnlyProperties: (schema: Json) => { _tag: string; value?: Json };
+let prismAddFormats: (ajv: unknown) => void;
+let prismDateTime: { fmtDef: (...args: unknown[]) => any; date_time: unknown; compareDateTime: unknown };
+
+async function loadLibraries() {
+  if (Ajv2020) return;
+  const ajv = await importAjv();
+  [AjvDraft7, _] = [ajv.default, ajv._];
+  addFormats = (await importFormats()).default;
+  Ajv2020 = (await importAjv2020()).Ajv2020;
+  standaloneCode = (await importStandalone()).default;
+  mergeAllOf = prismRequire('@stoplight/json-schema-merge-allof');
+  ({ stripReadOnlyProperties } = prismRequire('./utils/filterRequiredProperties'));
+  prismAddFormats = prismRequire('ajv-formats').default;
+  prismDateTime = prismRequire('./validator/validators/dateTime');
+}
 
 /** The options of Prism's Ajv instances (prism-http validator/validators/utils.js). */
 const PRISM_AJV = { allErrors: true, allowUnionTypes: true, allowMatchingProperties: true, strict: false, validateSchema: false } as const;
@@ -94,6 +114,7 @@ export function sandboxValidatorsStep(api: ApiEntry, root: string, outRoot: stri
     inputs: [input, `${root}/package-lock.json`, `${root}/scripts/steps/sandbox-validators.ts`],
     outputs: [js, dts],
     async run() {
+      await loadLibraries();
       const spec = JSON.parse(readFileSync(input, 'utf8')) as Json;
       // Imported when the step runs: Prism's index loads faker and more (about 2 s), which a no-op build skips.
       const { getHttpOperationsFromSpec } = await import('@stoplight/prism-http');

@@ -3,10 +3,6 @@
 // module, so the package needs neither ajv nor ajv-formats at run time. APIs without webhooks get no file.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import standaloneCode from 'ajv/dist/standalone/index.js';
-import addFormats from 'ajv-formats';
-import { _ } from 'ajv';
 import { build as esbuild, type Plugin } from 'esbuild';
 import ts from 'typescript';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
@@ -18,6 +14,24 @@ import { envelopeBundle, webhooksOf } from './webhooks-model.ts';
 type Json = Record<string, unknown>;
 
 /** Annotations dropped before compiling: Ajv embeds schema objects in its code, and prose only adds bytes. */
+// Ajv is loaded when a step runs (loadLibraries), not when the build starts: a no-op build never needs it.
+const importAjv = () => import('ajv');
+const importFormats = () => import('ajv-formats');
+const importAjv2020 = () => import('ajv/dist/2020.js');
+const importStandalone = () => import('ajv/dist/standalone/index.js');
+let Ajv2020: Awaited<ReturnType<typeof importAjv2020>>['Ajv2020'];
+let standaloneCode: Awaited<ReturnType<typeof importStandalone>>['default'];
+let addFormats: Awaited<ReturnType<typeof importFormats>>['default'];
+let _: Awaited<ReturnType<typeof importAjv>>['_'];
+
+async function loadLibraries() {
+  if (Ajv2020) return;
+  Ajv2020 = (await importAjv2020()).Ajv2020;
+  standaloneCode = (await importStandalone()).default;
+  addFormats = (await importFormats()).default;
+  _ = (await importAjv())._;
+}
+
 const STRIPPED = new Set([...OPENAPI_ANNOTATIONS, 'description', 'examples', 'title', '$comment', 'summary', 'deprecated']);
 const SCHEMA_MAPS = ['properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions'];
 const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
@@ -91,6 +105,7 @@ export function validatorsStep(api: ApiEntry, root: string, outRoot: string): St
     async run() {
       const spec = JSON.parse(readFileSync(input, 'utf8')) as Json;
       const models = webhooksOf(spec, api.root);
+      await loadLibraries();
       if (models.length === 0) {
         rmSync(js, { force: true });
         rmSync(dts, { force: true });
