@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build as esbuild, type Plugin } from 'esbuild';
 import type { IHttpOperation, IHttpParam } from '@stoplight/types';
+import { loadAjv, type AjvLibraries } from '../lib/ajv.ts';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
 import { escapePointerToken, OPENAPI_ANNOTATIONS, resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { StepError, type Step } from '../lib/steps.ts';
@@ -28,15 +29,11 @@ const bundleFormatsFile = createRequire(import.meta.url).resolve('ajv-formats/di
 
 // Ajv and Prism's helpers are loaded when a step runs (loadLibraries), not when the build starts: a no-op build
 // never needs them.
-const importAjv = () => import('ajv');
-const importFormats = () => import('ajv-formats');
-const importAjv2020 = () => import('ajv/dist/2020.js');
-const importStandalone = () => import('ajv/dist/standalone/index.js');
-let AjvDraft7: Awaited<ReturnType<typeof importAjv>>['default'];
-let _: Awaited<ReturnType<typeof importAjv>>['_'];
-let addFormats: Awaited<ReturnType<typeof importFormats>>['default'];
-let Ajv2020: Awaited<ReturnType<typeof importAjv2020>>['Ajv2020'];
-let standaloneCode: Awaited<ReturnType<typeof importStandalone>>['default'];
+let AjvDraft7: AjvLibraries['AjvDraft7'];
+let _: AjvLibraries['_'];
+let addFormats: AjvLibraries['addFormats'];
+let Ajv2020: AjvLibraries['Ajv2020'];
+let standaloneCode: AjvLibraries['standaloneCode'];
 let mergeAllOf: (schema: Json, options: Json) => Json;
 let stripReadOnlyProperties: (schema: Json) => { _tag: string; value?: Json };
 let prismAddFormats: (ajv: unknown) => void;
@@ -44,11 +41,7 @@ let prismDateTime: { fmtDef: (...args: unknown[]) => any; date_time: unknown; co
 
 async function loadLibraries() {
   if (Ajv2020) return;
-  const ajv = await importAjv();
-  [AjvDraft7, _] = [ajv.default, ajv._];
-  addFormats = (await importFormats()).default;
-  Ajv2020 = (await importAjv2020()).Ajv2020;
-  standaloneCode = (await importStandalone()).default;
+  ({ AjvDraft7, _, addFormats, Ajv2020, standaloneCode } = await loadAjv());
   mergeAllOf = prismRequire('@stoplight/json-schema-merge-allof');
   ({ stripReadOnlyProperties } = prismRequire('./utils/filterRequiredProperties'));
   prismAddFormats = prismRequire('ajv-formats').default;

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build as esbuild, type Plugin } from 'esbuild';
 import ts from 'typescript';
+import { loadAjv, type AjvLibraries } from '../lib/ajv.ts';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
 import { OPENAPI_ANNOTATIONS, valueAt } from '../../mocks/shared/openapi-json.ts';
 import { StepError, type Step } from '../lib/steps.ts';
@@ -15,21 +16,14 @@ type Json = Record<string, unknown>;
 
 /** Annotations dropped before compiling: Ajv embeds schema objects in its code, and prose only adds bytes. */
 // Ajv is loaded when a step runs (loadLibraries), not when the build starts: a no-op build never needs it.
-const importAjv = () => import('ajv');
-const importFormats = () => import('ajv-formats');
-const importAjv2020 = () => import('ajv/dist/2020.js');
-const importStandalone = () => import('ajv/dist/standalone/index.js');
-let Ajv2020: Awaited<ReturnType<typeof importAjv2020>>['Ajv2020'];
-let standaloneCode: Awaited<ReturnType<typeof importStandalone>>['default'];
-let addFormats: Awaited<ReturnType<typeof importFormats>>['default'];
-let _: Awaited<ReturnType<typeof importAjv>>['_'];
+let Ajv2020: AjvLibraries['Ajv2020'];
+let standaloneCode: AjvLibraries['standaloneCode'];
+let addFormats: AjvLibraries['addFormats'];
+let _: AjvLibraries['_'];
 
 async function loadLibraries() {
   if (Ajv2020) return;
-  Ajv2020 = (await importAjv2020()).Ajv2020;
-  standaloneCode = (await importStandalone()).default;
-  addFormats = (await importFormats()).default;
-  _ = (await importAjv())._;
+  ({ Ajv2020, standaloneCode, addFormats, _ } = await loadAjv());
 }
 
 const STRIPPED = new Set([...OPENAPI_ANNOTATIONS, 'description', 'examples', 'title', '$comment', 'summary', 'deprecated']);
