@@ -2,14 +2,14 @@
 // with SIGKILL while creates are in flight, and restarts on the same file: every create answered 2xx is there.
 // And deliveries: a delivery being retried when the process is killed resumes after the restart, an overdue
 // retry at once, a later one on its schedule, and the receiver gets it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { killStarted, startChildServer } from '../support/child-server.ts';
 import { projectRoot } from '../../scripts/lib/apis.ts';
 import { openDurableStore } from '../../mocks/sandbox/durable-store.ts';
 import { STATE_FILE_FORMAT } from '../../mocks/sandbox/state-file.ts';
@@ -23,7 +23,7 @@ const children: ChildProcess[] = [];
 
 afterAll(() => {
   // Only the processes this file started, by their own handle.
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killStarted(children);
   rmSync(directory, { recursive: true, force: true });
 });
 
@@ -34,20 +34,10 @@ interface Child {
 }
 
 /** Starts test/support/durable-child.ts and resolves once it prints its origin. */
-function startChild(api: string, stateFile: string, retryDelays?: number[], env: Record<string, string> = {}): Promise<Child> {
-  const args = ['--import', 'tsx', join(projectRoot, 'test/support/durable-child.ts'), api, stateFile, ...(retryDelays ? [retryDelays.join(',')] : [])];
-  const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the child did not start within 120 s:\n${stderr}`)), 120_000);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolveStart({ child, origin: JSON.parse(line).origin, stderr: () => stderr });
-    });
-    child.once('exit', (code) => reject(new Error(`the child exited (${code}) before it listened:\n${stderr}`)));
-  });
+async function startChild(api: string, stateFile: string, retryDelays?: number[], env: Record<string, string> = {}): Promise<Child> {
+  const args = [api, stateFile, ...(retryDelays ? [retryDelays.join(',')] : [])];
+  const started = await startChildServer<{ origin: string }>(join(projectRoot, 'test/support/durable-child.ts'), args, children, env);
+  return { child: started.child, origin: started.ready.origin, stderr: started.stderr };
 }
 
 function killHard(child: ChildProcess): Promise<void> {

@@ -3,13 +3,13 @@
 // (test/support/redis-server.ts). What one accepts the other reads at once; concurrent creates across both never
 // collide; the control API answers the same from both; a delivery being retried by a replica killed with SIGKILL
 // is finished by the other, once; tenant keys expire; health answers 503 while Redis is away.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killStarted, startChildServer } from '../support/child-server.ts';
 import { projectRoot } from '../../scripts/lib/apis.ts';
 import { openRedisStore, tenantKey } from '../../mocks/sandbox/redis-store.ts';
 import { JOURNAL_LIMIT } from '../../mocks/sandbox/journal.ts';
@@ -42,20 +42,10 @@ let b: Replica;
 /** A third replica, killed in the middle of an attempt. */
 let c: Replica;
 
-function startReplica(url: string): Promise<Replica> {
+async function startReplica(url: string): Promise<Replica> {
   const options = JSON.stringify({ retryDelaysMs: RETRY_DELAYS_MS, tenantIdleMs: TENANT_IDLE_MS, deliveryLeaseMs: DELIVERY_LEASE_MS });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test/support/redis-child.ts'), `${VTN},${SPARK}`, url, options], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk).slice(-20_000)));
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the replica did not start within 60 s:\n${stderr}`)), 60_000);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolveStart({ child, urls: JSON.parse(line).urls, stderr: () => stderr });
-    });
-    child.once('exit', (code) => reject(new Error(`the replica exited (${code}) before it listened:\n${stderr}`)));
-  });
+  const started = await startChildServer<{ urls: Replica['urls'] }>(join(projectRoot, 'test/support/redis-child.ts'), [`${VTN},${SPARK}`, url, options], children, {}, 60_000);
+  return { child: started.child, urls: started.ready.urls, stderr: started.stderr };
 }
 
 beforeAll(async () => {
@@ -68,7 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Only the processes this file started, by their own handles.
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killStarted(children);
   client?.disconnect();
   await redis?.close();
 });
