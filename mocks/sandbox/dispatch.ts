@@ -4,7 +4,7 @@
 import type { Deliveries } from './deliveries.ts';
 import type { SandboxValidators } from './compiled.ts';
 import type { Route } from './router.ts';
-import type { Change, SandboxState, StateAnswer } from './state.ts';
+import type { Change, SandboxState, StateAnswer, StateRequest } from './state.ts';
 import { createResponseValidator } from './validate.ts';
 
 export type ResponseCheck = (route: Route, status: number, body: unknown) => string[];
@@ -22,13 +22,6 @@ export function createResponseCheck(spec: Record<string, any>, compiled: Sandbox
     if (!validate || validate(body)) return [];
     return (validate.errors ?? []).map((error) => `${error.instancePath || '(body)'}: ${error.message}`);
   };
-}
-
-export interface StateRequest {
-  route: Route;
-  query: Record<string, string | string[]>;
-  body: unknown;
-  tenant: string;
 }
 
 export type Dispatched =
