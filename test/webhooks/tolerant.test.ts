@@ -126,8 +126,12 @@ describe('energy-coordination: a new payload type, signed', () => {
     const raw = JSON.stringify(body);
     const parsed = await parseEnergyWebhook(raw, { 'X-Payload-Signature': sign(raw) }, { secret });
     expect(parsed).toEqual(new UnknownWebhookEvent('eventUpdated', 'ChargingProfile', 'payloadType', body));
-    const strict: EnergyPayload | undefined = await parseEnergyWebhook(raw, { 'X-Payload-Signature': sign(raw) }, { secret, strict: true }).catch(() => undefined);
-    expect(strict).toBeUndefined();
+    const strict = parseEnergyWebhook(raw, { 'X-Payload-Signature': sign(raw) }, { secret, strict: true });
+    expectTypeOf(strict).toEqualTypeOf<Promise<EnergyPayload>>();
+    // Rejected for the unlisted payload type, not for the signature or the envelope.
+    const error = await rejection(strict);
+    expect(error).toBeInstanceOf(WebhookValidationError);
+    expect(error).toMatchObject({ field: 'payloadType' });
     // A receiver for another operation type does not take it: the envelope's operationType is checked.
     await expect(parseEventCreated(raw)).rejects.toThrow('operationType: must be "Create"');
     // The signature is checked before anything is tolerated.
