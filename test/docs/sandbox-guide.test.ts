@@ -1,7 +1,8 @@
 // The sandbox guide's commands work as printed: every shell block of docs/sandbox/index.html is run in page order
 // against real mocks (one per API, free ports standing in for 4010-4014) and a local receiver standing in for
 // the guide's https://127.0.0.1:9000/hook. A curl line must answer 2xx, or what its `# -> ...` comment says; an
-// `npm run emit` line must deliver to the receiver. The first emit line also runs through the real CLI.
+// `npx partner-api-sandbox emit` line must deliver to the receiver. The first emit line also runs through the
+// working tree's emit CLI.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,7 +136,8 @@ describe('the sandbox guide, run as printed', () => {
         const expected = /^-> (\d{3}|connection reset)$/.exec(comment ?? '')?.[1];
         const sent = fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
         if (expected === 'connection reset') {
-          await expect(sent, label).rejects.toThrow();
+          // The socket closed under the request, not any failure (a refused connection, a bad URL).
+          await expect(sent, label).rejects.toMatchObject({ cause: { code: expect.stringMatching(/^(UND_ERR_SOCKET|ECONNRESET)$/) } });
           continue;
         }
         const answer = await sent;
@@ -160,6 +162,9 @@ describe('the sandbox guide, run as printed', () => {
     expect(curls).toBeGreaterThan(10);
     expect(emits).toBe(blocks.filter((block) => block.startsWith('npx partner-api-sandbox emit')).length);
     expect(emits).toBeGreaterThan(0);
+    // The deliveries the mocks report as answered 204 are the ones this receiver took, at the guide's path.
+    expect(received.length).toBeGreaterThan(0);
+    expect(new Set(received)).toEqual(new Set([receiverUrl.pathname]));
   });
 
   it('runs the first emit line through the real CLI: it prints the delivery to the receiver', async () => {
