@@ -165,7 +165,8 @@ function simpleUrl(baseUrl: string, path: string, params: { path?: Record<string
   return search ? `${url}?${search}` : url;
 }
 
-function utf8Base64(text: string): string {
+/** Base64 of the UTF-8 bytes (btoa alone takes only Latin-1); also the OAuth client's Basic credentials. */
+export function utf8Base64(text: string): string {
   let binary = '';
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
   return btoa(binary);
