@@ -166,6 +166,22 @@ describe('retries', () => {
   });
 });
 
+describe('answers', () => {
+  it('an empty 2xx JSON body, with content-length 0 or chunked, is no data rather than a parse error', async () => {
+    const server = await partner((_request, reply, _body, count) => {
+      if (count === 1) return void reply.writeHead(200, { 'content-type': 'application/json', 'content-length': '0' }).end();
+      reply.writeHead(200, { 'content-type': 'application/json' }).flushHeaders();
+      reply.end();
+    });
+    const client = spark.createClient({ baseUrl: server.origin, auth: { token: 't' }, retry: false });
+    const lengthZero = await client.GET('/events');
+    const chunked = await client.GET('/events');
+    expect([lengthZero.response.headers.get('content-length'), chunked.response.headers.get('transfer-encoding')]).toEqual(['0', 'chunked']);
+    expect([lengthZero.response.status, lengthZero.data, lengthZero.error]).toEqual([200, undefined, undefined]);
+    expect([chunked.response.status, chunked.data, chunked.error]).toEqual([200, undefined, undefined]);
+  });
+});
+
 describe('pages from a vendor that misbehaves', () => {
   const path = '/public/v2/device-applications/{deviceApplicationId}/devices';
   const params = { path: { deviceApplicationId: 'app' }, query: { ItemsPerPage: 10 } };
