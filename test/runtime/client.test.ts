@@ -253,7 +253,10 @@ describe('clientCredentials', () => {
     const provider = vtn.clientCredentials({ tokenUrl, clientId: 'ven 1', clientSecret: 'p@ss:word', scope: 'read' });
     await expect(provider()).rejects.toThrow(`token request to ${tokenUrl} answered 200 without an access_token`);
     const failure = await Promise.resolve(provider()).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(vtn.OAuthError);
     expect((failure as Error).message).toBe(`token request to ${tokenUrl} answered 502 (no OAuth error code)`);
+    expect(failure).toMatchObject({ tokenUrl, status: 502, error: undefined });
+    expect(seen).toHaveLength(2);
     expect(Buffer.from(seen[0]!.authorization!.replace(/^Basic /, ''), 'base64').toString()).toBe('ven+1:p%40ss%3Aword');
     expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toEqual({ grant_type: 'client_credentials', scope: 'read' });
   });
