@@ -103,7 +103,7 @@ export function clientStep(api: ApiEntry, root: string, outRoot: string): Step {
   const output = join(generatedDir(outRoot, api.id), 'client.ts');
   return {
     name: `client ${api.id}`,
-    inputs: [input, `${root}/scripts/steps/client.ts`],
+    inputs: [input, `${root}/scripts/steps/client.ts`, `${root}/mocks/shared/openapi-json.ts`],
     outputs: [output],
     async run() {
       const spec = JSON.parse(readFileSync(input, 'utf8')) as BundledSpec;

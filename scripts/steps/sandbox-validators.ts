@@ -102,7 +102,7 @@ export function sandboxValidatorsStep(api: ApiEntry, root: string, outRoot: stri
   const js = sandboxValidatorsJsPath(outRoot, api.id);
   return {
     name: `sandbox validators ${api.id}`,
-    inputs: [input, `${root}/package-lock.json`, `${root}/scripts/steps/sandbox-validators.ts`, `${root}/scripts/lib/ajv.ts`],
+    inputs: [input, `${root}/package-lock.json`, `${root}/scripts/steps/sandbox-validators.ts`, `${root}/scripts/lib/ajv.ts`, `${root}/mocks/shared/openapi-json.ts`],
     outputs: [js],
     async run() {
       await loadLibraries();

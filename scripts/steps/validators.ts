@@ -94,7 +94,7 @@ export function validatorsStep(api: ApiEntry, root: string, outRoot: string): St
   const hasWebhooks = existsSync(input) && webhooksOf(JSON.parse(readFileSync(input, 'utf8')), api.root).length > 0;
   return {
     name: `validators ${api.id}`,
-    inputs: [input, `${root}/package-lock.json`, `${root}/scripts/steps/validators.ts`, `${root}/scripts/steps/webhooks-model.ts`, `${root}/scripts/lib/ajv.ts`],
+    inputs: [input, `${root}/package-lock.json`, `${root}/scripts/steps/validators.ts`, `${root}/scripts/steps/webhooks-model.ts`, `${root}/scripts/lib/ajv.ts`, `${root}/mocks/shared/openapi-json.ts`],
     outputs: hasWebhooks ? [js, dts] : [],
     async run() {
       const spec = JSON.parse(readFileSync(input, 'utf8')) as Json;
