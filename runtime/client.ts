@@ -172,13 +172,13 @@ export function utf8Base64(text: string): string {
   return btoa(binary);
 }
 
-function invalidOption(field: string, reason: string): TypeError {
-  return new TypeError(`createClient: options.${field} ${reason}`);
+function invalidOption(field: string, reason: string, where = 'createClient'): TypeError {
+  return new TypeError(`${where}: options.${field} ${reason}`);
 }
 
 /** Checks `retry` and `timeoutMs`, of a client or of a call; the error names the option and the reason. */
 function checkCallOptions(where: string, retry: unknown, timeoutMs: unknown) {
-  const fail = (field: string, reason: string) => new TypeError(`${where}: options.${field} ${reason}`);
+  const fail = (field: string, reason: string) => invalidOption(field, reason, where);
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs === Infinity)) throw fail('timeoutMs', 'must be a number of milliseconds, 0 or more (0: no limit)');
   if (retry === undefined || retry === false) return;
   if (!retry || typeof retry !== 'object') throw fail('retry', 'must be false or { attempts?, maxDelayMs? }');
