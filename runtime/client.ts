@@ -165,19 +165,20 @@ function simpleUrl(baseUrl: string, path: string, params: { path?: Record<string
   return search ? `${url}?${search}` : url;
 }
 
-function utf8Base64(text: string): string {
+/** Base64 of the UTF-8 bytes (btoa alone takes only Latin-1); also the OAuth client's Basic credentials. */
+export function utf8Base64(text: string): string {
   let binary = '';
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
   return btoa(binary);
 }
 
-function invalidOption(field: string, reason: string): TypeError {
-  return new TypeError(`createClient: options.${field} ${reason}`);
+function invalidOption(field: string, reason: string, where = 'createClient'): TypeError {
+  return new TypeError(`${where}: options.${field} ${reason}`);
 }
 
 /** Checks `retry` and `timeoutMs`, of a client or of a call; the error names the option and the reason. */
 function checkCallOptions(where: string, retry: unknown, timeoutMs: unknown) {
-  const fail = (field: string, reason: string) => new TypeError(`${where}: options.${field} ${reason}`);
+  const fail = (field: string, reason: string) => invalidOption(field, reason, where);
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs === Infinity)) throw fail('timeoutMs', 'must be a number of milliseconds, 0 or more (0: no limit)');
   if (retry === undefined || retry === false) return;
   if (!retry || typeof retry !== 'object') throw fail('retry', 'must be false or { attempts?, maxDelayMs? }');
@@ -237,7 +238,10 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** The answer as openapi-fetch returns it: `data` for a 2xx, `error` (JSON when it parses) otherwise. */
+/**
+ * The answer as openapi-fetch returns it: `data` for a 2xx, `error` (JSON when it parses) otherwise. A 2xx JSON
+ * body never gets here: attemptOnce reads it on its own path.
+ */
 async function parseAnswer(response: Response, method: string, parseAs: ParseAs) {
   if (response.status === 204 || method === 'HEAD') return response.ok ? { data: undefined, response } : { error: undefined, response };
   if (!response.ok) {
@@ -248,11 +252,6 @@ async function parseAnswer(response: Response, method: string, parseAs: ParseAs)
       // not JSON: the text as received
     }
     return { error, response };
-  }
-  // JSON is read as text first: an empty body (content-length 0, or chunked and empty) is no data, not a parse error.
-  if (parseAs === 'json') {
-    const raw = await response.text();
-    return { data: raw === '' ? undefined : JSON.parse(raw), response };
   }
   if (parseAs === 'stream') return { data: response.body, response };
   const contentLength = response.headers.get('content-length');
@@ -420,7 +419,8 @@ export function createTypedClient<Paths extends {}>(
       // A 401 means nothing was done: a provider that can refresh gets one more go, whatever the method.
       if (response.status === 401 && token && auth.provider?.invalidate && !refreshedAfter401) return { kind: 'refresh', response };
       if (attempt < retries && RETRY_STATUSES.has(response.status)) return { kind: 'retry', response };
-      // The common answer (JSON, 2xx) read here rather than one async step further: this is on every call.
+      // The common answer (JSON, 2xx) read here rather than one async step further: this is on every call. It is
+      // read as text first: an empty body (content-length 0, or chunked and empty) is no data, not a parse error.
       if (parseAs === 'json' && response.ok && response.status !== 204 && method !== 'HEAD') {
         const raw = await response.text();
         return { kind: 'answer', answer: { data: raw === '' ? undefined : JSON.parse(raw), response } };

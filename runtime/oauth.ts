@@ -1,7 +1,7 @@
 // OAuth 2.0 client credentials (RFC 6749 section 4.4) as a token provider for `auth: { token }`: one token request
 // for many concurrent calls, the token kept until shortly before `expires_in`, and a fresh one after the API
 // answers 401 to it (the client runtime calls `invalidate`, then sends the call again once).
-import type { TokenProvider } from './client.js';
+import { utf8Base64, type TokenProvider } from './client.js';
 
 export interface ClientCredentialsOptions {
   /** The authorization server's token endpoint. */
@@ -37,12 +37,6 @@ export class OAuthError extends Error {
 /** Form encoding of a credential before Basic, as RFC 6749 section 2.3.1 asks. */
 const formEncode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
 
-function base64(text: string): string {
-  let binary = '';
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
 function invalid(field: string, reason: string): TypeError {
   return new TypeError(`clientCredentials: options.${field} ${reason}`);
 }
@@ -64,7 +58,7 @@ export function clientCredentials(options: ClientCredentialsOptions): TokenProvi
     const form = new URLSearchParams({ ...params, grant_type: 'client_credentials' });
     if (scope) form.set('scope', scope);
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-    if (authMethod === 'client_secret_basic') headers.authorization = `Basic ${base64(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
+    if (authMethod === 'client_secret_basic') headers.authorization = `Basic ${utf8Base64(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
     else form.set('client_id', clientId), form.set('client_secret', clientSecret);
     const init: RequestInit = { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(timeoutMs) };
     let response: Response;

@@ -15,17 +15,24 @@ describe('withBuildLock', () => {
     root = mkdtempSync(join(tmpdir(), 'build-lock-'));
     const events: string[] = [];
     const lines: string[] = [];
-    const build = (name: string, ms: number) =>
+    const build = (name: string, during: () => Promise<unknown>) =>
       withBuildLock(
         root,
         async () => {
           events.push(`${name} start`);
-          await new Promise((resolve) => setTimeout(resolve, ms));
+          await during();
           events.push(`${name} end`);
         },
         (line) => lines.push(line),
       );
-    await Promise.all([build('first', 300), new Promise((resolve) => setTimeout(resolve, 50)).then(() => build('second', 10))]);
+    // The second build starts while the first holds the lock (no guess at how long taking it takes), and the first
+    // holds it over several of the second's polls, which say once that it waits.
+    let second: Promise<unknown> | undefined;
+    await build('first', async () => {
+      second = build('second', async () => {});
+      await new Promise((resolve) => setTimeout(resolve, 350));
+    });
+    await second;
     expect(events).toEqual(['first start', 'first end', 'second start', 'second end']);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/waiting for another build of this tree \(pid \d+/);

@@ -80,6 +80,9 @@ export function renderReadmeTable(report: { date: string; machine: Record<string
       bound: '< 150 MB',
       met: memory.residentMb < 150,
     });
+  }
+  // After the memory row (the README table's order), but from the stateful suite's figures: either suite may run alone.
+  if (stateful) {
     if (stateful.oursDurablePairsPerSecond !== undefined) {
       rows.push({
         what: 'VTN create-then-get pairs, 10 connections: ours with `--state-file` (each create fsynced before its 201) / ours in memory (pairs/s)',

@@ -4,7 +4,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { loadApis, projectRoot } from '../lib/apis.ts';
 import { freePortBlock } from '../lib/net.ts';
-import { HOST, median, progress, round, startProcess, stopProcess, treeRssMb, waitUntil } from './lib.ts';
+import { answers, HOST, median, progress, round, startProcess, stopProcess, treeRssMb, waitUntil } from './lib.ts';
 
 const PAIRS = 1000;
 const WINDOW = 100;
@@ -62,16 +62,16 @@ async function growTenant(port: number, token: string, pairs: number): Promise<n
 
 /** VTN pairs per second over the first and the last hundred of 1,000 pairs in one tenant, per run (fresh tenant each). */
 export async function benchStatefulGrowth(runs: number) {
-  const [port] = [await freePortBlock(1)];
+  const port = await freePortBlock(1);
   // Past the default 1,000 items per collection the sandbox answers 409: the seed plus 1,000 creates need room.
   const server = startProcess(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--mock', 'openadr3-vtn', '--no-build', '--quiet', '--port', String(port), '--max-items', String(PAIRS + 100)], { cwd: projectRoot });
   try {
-    await waitUntil('our VTN mock', async () => (await call(new Agent(), port!, 'GET', '/', 'x').catch(() => undefined)) !== undefined);
-    await growTenant(port!, 'bench-warm-up', 300);
+    await waitUntil('our VTN mock', () => answers(port));
+    await growTenant(port, 'bench-warm-up', 300);
     const first: number[] = [];
     const last: number[] = [];
     for (let run = 1; run <= runs; run++) {
-      const times = await growTenant(port!, `bench-growth-${run}`, PAIRS);
+      const times = await growTenant(port, `bench-growth-${run}`, PAIRS);
       const rate = (from: number, to: number) => (WINDOW * 1000) / (times[to]! - times[from]!);
       first.push(rate(0, WINDOW));
       last.push(rate(PAIRS - WINDOW, PAIRS));
@@ -101,7 +101,8 @@ export async function benchSandboxMemory(runs: number) {
       });
       startMs.push(performance.now() - began);
       const agent = new Agent({ keepAlive: true, maxSockets: 10 });
-      // Traffic on every mock: the vendor paths with and without credentials, and each API's first list or read.
+      // Traffic on every mock (its root and an unknown path, under five tenants), then 200 VTN creates that touch
+      // validation and state.
       for (const [index] of apis.entries()) {
         const port = portBase + index;
         await Promise.all(Array.from({ length: 50 }, (_, n) => call(agent, port, 'GET', n % 2 ? '/' : '/nothing-here', `memory-${n % 5}`)));

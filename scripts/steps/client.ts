@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { generatedDir, type ApiEntry } from '../lib/apis.ts';
 import { resolveLocalRef } from '../../mocks/shared/openapi-json.ts';
 import { StepError, type Step } from '../lib/steps.ts';
+import type { PageRule } from '../../runtime/paginate.ts';
 import { bundlePath } from './bundle.ts';
 
 interface BundledSpec {
@@ -23,18 +24,6 @@ export function authKindOf(spec: BundledSpec, file: string): 'bearer' | 'basic' 
   const kinds = new Set(used.map((name) => schemes[name]?.scheme?.toLowerCase()));
   if (kinds.size === 1 && (kinds.has('bearer') || kinds.has('basic'))) return [...kinds][0] as 'bearer' | 'basic';
   throw new StepError(file, `top-level security must use exactly one http bearer or http basic scheme, found: ${[...kinds].join(', ') || 'none'}`);
-}
-
-/** A paged operation as the runtime walks it (runtime/paginate.ts PageRule). */
-interface PageRule {
-  method: string;
-  style: 'page' | 'offset';
-  items: string;
-  page?: string;
-  totalPages?: string;
-  offset?: string;
-  limit?: string;
-  defaultLimit?: number;
 }
 
 interface Operations {
@@ -103,7 +92,7 @@ export function clientStep(api: ApiEntry, root: string, outRoot: string): Step {
   const output = join(generatedDir(outRoot, api.id), 'client.ts');
   return {
     name: `client ${api.id}`,
-    inputs: [input, `${root}/scripts/steps/client.ts`],
+    inputs: [input, `${root}/scripts/steps/client.ts`, `${root}/mocks/shared/openapi-json.ts`],
     outputs: [output],
     async run() {
       const spec = JSON.parse(readFileSync(input, 'utf8')) as BundledSpec;

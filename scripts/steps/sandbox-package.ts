@@ -5,13 +5,14 @@
 // package reads them from. Prism's worker (mocks/sandbox/prism-worker.ts) is an entry of its own: the engine
 // starts it from its file, dist/prism-worker.js, on the first request that needs Prism.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { build as esbuild } from 'esbuild';
 import { parse } from 'yaml';
 import type { ApiEntry } from '../lib/apis.ts';
 import { execTool, toolOutputTail } from '../lib/exec.ts';
 import { StepError, type Step } from '../lib/steps.ts';
 import { repositoryCatalogue } from '../lib/sandbox-catalogue.ts';
+import { sandboxValidatorsJsPath } from './sandbox-validators.ts';
 
 /** Relative imports in the emitted .d.ts keep the sources' `.ts`: consumers resolve `.js`. */
 function rewriteDeclarationImports(dir: string) {
@@ -33,7 +34,7 @@ export function sandboxPackageStep(apis: ApiEntry[], root: string): Step {
       `${packageDir}/tsconfig.types.json`,
       ...readdirSync(packageDir).filter((name) => name !== 'dist' && name !== 'node_modules').map((name) => join(packageDir, name)),
       `${root}/generated/sandbox-apis.ts`,
-      ...apis.flatMap((api) => [join(root, 'generated', api.id, 'openapi.json'), join(root, 'generated', api.id, 'sandbox-validators.js'), join(root, api.specDir, 'sandbox.yaml')]),
+      ...apis.flatMap((api) => [join(root, 'generated', api.id, 'openapi.json'), sandboxValidatorsJsPath(root, api.id), join(root, api.specDir, 'sandbox.yaml')]),
       `${root}/scripts/steps/sandbox-package.ts`,
     ],
     outputs: [dist],
@@ -63,7 +64,7 @@ export function sandboxPackageStep(apis: ApiEntry[], root: string): Step {
         const folder = join(dist, 'apis', api.id);
         mkdirSync(folder, { recursive: true });
         copyFileSync(api.spec, join(folder, 'openapi.json'));
-        copyFileSync(join(dirname(api.spec), 'sandbox-validators.js'), join(folder, 'sandbox-validators.js'));
+        copyFileSync(sandboxValidatorsJsPath(root, api.id), join(folder, 'sandbox-validators.js'));
         let declaration: unknown;
         try {
           declaration = parse(readFileSync(api.declaration, 'utf8'));

@@ -102,7 +102,7 @@ export function sandboxValidatorsStep(api: ApiEntry, root: string, outRoot: stri
   const js = sandboxValidatorsJsPath(outRoot, api.id);
   return {
     name: `sandbox validators ${api.id}`,
-    inputs: [input, `${root}/package-lock.json`, `${root}/scripts/steps/sandbox-validators.ts`, `${root}/scripts/lib/ajv.ts`],
+    inputs: [input, `${root}/package-lock.json`, `${root}/scripts/steps/sandbox-validators.ts`, `${root}/scripts/lib/ajv.ts`, `${root}/mocks/shared/openapi-json.ts`],
     outputs: [js],
     async run() {
       await loadLibraries();
@@ -208,13 +208,13 @@ export function sandboxValidatorsStep(api: ApiEntry, root: string, outRoot: stri
         bodies7: `import { prismFormats } from 'virtual:prism-formats';\n${bodies7.code}`,
         responses: `import { bundleFormats } from 'virtual:bundle-formats';\n${responses.code}`,
       };
-      const names = (compiled: Set<string>) => [...compiled];
+      const compiledBy = { params, bodies, bodies7, responses };
       const entry = [
         `import * as params from 'virtual:params';`,
         `import * as bodies from 'virtual:bodies';`,
         `import * as bodies7 from 'virtual:bodies7';`,
         `import * as responses from 'virtual:responses';`,
-        `export const validators = { ${[...names(params.compiled).map((name) => `${name}: params.${name}`), ...names(bodies.compiled).map((name) => `${name}: bodies.${name}`), ...names(bodies7.compiled).map((name) => `${name}: bodies7.${name}`), ...names(responses.compiled).map((name) => `${name}: responses.${name}`)].join(', ')} };`,
+        `export const validators = { ${Object.entries(compiledBy).flatMap(([module, { compiled }]) => [...compiled].map((name) => `${name}: ${module}.${name}`)).join(', ')} };`,
         `export const operations = ${JSON.stringify(models)};`,
       ].join('\n');
       const virtual: Plugin = {

@@ -14,7 +14,6 @@ import { envelopeBundle, webhooksOf } from './webhooks-model.ts';
 
 type Json = Record<string, unknown>;
 
-/** Annotations dropped before compiling: Ajv embeds schema objects in its code, and prose only adds bytes. */
 // Ajv is loaded when a step runs (loadLibraries), not when the build starts: a no-op build never needs it.
 let Ajv2020: AjvLibraries['Ajv2020'];
 let standaloneCode: AjvLibraries['standaloneCode'];
@@ -26,6 +25,7 @@ async function loadLibraries() {
   ({ Ajv2020, standaloneCode, addFormats, _ } = await loadAjv());
 }
 
+/** Annotations dropped before compiling: Ajv embeds schema objects in its code, and prose only adds bytes. */
 const STRIPPED = new Set([...OPENAPI_ANNOTATIONS, 'description', 'examples', 'title', '$comment', 'summary', 'deprecated']);
 const SCHEMA_MAPS = ['properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions'];
 const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
@@ -94,17 +94,17 @@ export function validatorsStep(api: ApiEntry, root: string, outRoot: string): St
   const hasWebhooks = existsSync(input) && webhooksOf(JSON.parse(readFileSync(input, 'utf8')), api.root).length > 0;
   return {
     name: `validators ${api.id}`,
-    inputs: [input, `${root}/package-lock.json`, `${root}/scripts/steps/validators.ts`, `${root}/scripts/steps/webhooks-model.ts`, `${root}/scripts/lib/ajv.ts`],
+    inputs: [input, `${root}/package-lock.json`, `${root}/scripts/steps/validators.ts`, `${root}/scripts/steps/webhooks-model.ts`, `${root}/scripts/lib/ajv.ts`, `${root}/mocks/shared/openapi-json.ts`],
     outputs: hasWebhooks ? [js, dts] : [],
     async run() {
       const spec = JSON.parse(readFileSync(input, 'utf8')) as Json;
       const models = webhooksOf(spec, api.root);
-      await loadLibraries();
       if (models.length === 0) {
         rmSync(js, { force: true });
         rmSync(dts, { force: true });
         return;
       }
+      await loadLibraries();
       for (const schema of Object.values(((spec.components as Json | undefined)?.schemas ?? {}) as Json)) stripAnnotations(schema);
       for (const model of models) stripAnnotations(valueAt(spec, model.schemaPointer));
 

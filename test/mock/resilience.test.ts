@@ -72,7 +72,9 @@ describe('retries against the sandbox', () => {
     expect(error).toMatchObject({ status: 503 });
     expect(vtn.count(/^POST \/api\/openadr\/v1\/subscriptions -> /) - before).toBe(1);
     // A dropped connection is not retried either: the client cannot know whether the vendor created it.
-    await expect(client.POST('/subscriptions', { body: newSubscription('ONCE'), headers: { Prefer: 'fault=reset' } })).rejects.toThrow();
+    const reset = faultyFetch(0, '');
+    await expect(vtnClient({ auth: { token }, fetch: reset.fetch }).POST('/subscriptions', { body: newSubscription('ONCE'), headers: { Prefer: 'fault=reset' }, retry: { attempts: 5, maxDelayMs: 10 } })).rejects.toThrow();
+    expect(reset.attempts).toHaveLength(1);
     const state = await fetch(`${vtn.mock.origin}/_sandbox/state`, { headers: { Authorization: `Bearer ${token}` } }).then((answer) => answer.json());
     expect(state.subscriptions.map((item: { clientName: string }) => item.clientName)).not.toContain('ONCE');
   });
@@ -110,6 +112,8 @@ describe('retries against the sandbox', () => {
     const capped = faultyFetch(1, 'fault=429, retry-after=30');
     const started = performance.now();
     expect((await vtnClient({ fetch: capped.fetch, retry: { maxDelayMs: 100 } }).GET('/subscriptions')).response.status).toBe(200);
+    // Two attempts, or the 200 came without the 429 and the cap was never put to the test.
+    expect(capped.attempts).toHaveLength(2);
     expect(performance.now() - started).toBeLessThan(10_000);
   });
 
@@ -158,11 +162,18 @@ describe('timeouts against the sandbox', () => {
     const call = vtnClient({ fetch: faults.fetch }).GET('/subscriptions', { headers: { Prefer: 'delay=3000' }, signal: controller.signal });
     await expect(call).rejects.toBe(reason);
     expect(faults.attempts).toHaveLength(1);
-    // An abort during the wait before a retry ends the call too.
+    // An abort during the wait before a retry ends the call too: it comes 50 ms after the 503 arrived, well inside
+    // the backoff (375 ms or more), and no second attempt is sent.
     const waiting = new AbortController();
-    setTimeout(() => waiting.abort(reason), 100);
-    const during = vtnClient({ fetch: faults.fetch }).GET('/subscriptions', { headers: { Prefer: 'fault=503' }, retry: { attempts: 2, maxDelayMs: 5000 }, signal: waiting.signal });
+    const beforeWait = faultyFetch(0, '');
+    const abortAfterAnswer = async (request: Request) => {
+      const answer = await beforeWait.fetch(request);
+      setTimeout(() => waiting.abort(reason), 50);
+      return answer;
+    };
+    const during = vtnClient({ fetch: abortAfterAnswer }).GET('/subscriptions', { headers: { Prefer: 'fault=503' }, retry: { attempts: 2, maxDelayMs: 5000 }, signal: waiting.signal });
     await expect(during).rejects.toBe(reason);
+    expect(beforeWait.attempts).toHaveLength(1);
   });
 });
 

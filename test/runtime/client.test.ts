@@ -166,6 +166,22 @@ describe('retries', () => {
   });
 });
 
+describe('answers', () => {
+  it('an empty 2xx JSON body, with content-length 0 or chunked, is no data rather than a parse error', async () => {
+    const server = await partner((_request, reply, _body, count) => {
+      if (count === 1) return void reply.writeHead(200, { 'content-type': 'application/json', 'content-length': '0' }).end();
+      reply.writeHead(200, { 'content-type': 'application/json' }).flushHeaders();
+      reply.end();
+    });
+    const client = spark.createClient({ baseUrl: server.origin, auth: { token: 't' }, retry: false });
+    const lengthZero = await client.GET('/events');
+    const chunked = await client.GET('/events');
+    expect([lengthZero.response.headers.get('content-length'), chunked.response.headers.get('transfer-encoding')]).toEqual(['0', 'chunked']);
+    expect([lengthZero.response.status, lengthZero.data, lengthZero.error]).toEqual([200, undefined, undefined]);
+    expect([chunked.response.status, chunked.data, chunked.error]).toEqual([200, undefined, undefined]);
+  });
+});
+
 describe('pages from a vendor that misbehaves', () => {
   const path = '/public/v2/device-applications/{deviceApplicationId}/devices';
   const params = { path: { deviceApplicationId: 'app' }, query: { ItemsPerPage: 10 } };
@@ -237,7 +253,10 @@ describe('clientCredentials', () => {
     const provider = vtn.clientCredentials({ tokenUrl, clientId: 'ven 1', clientSecret: 'p@ss:word', scope: 'read' });
     await expect(provider()).rejects.toThrow(`token request to ${tokenUrl} answered 200 without an access_token`);
     const failure = await Promise.resolve(provider()).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(vtn.OAuthError);
     expect((failure as Error).message).toBe(`token request to ${tokenUrl} answered 502 (no OAuth error code)`);
+    expect(failure).toMatchObject({ tokenUrl, status: 502, error: undefined });
+    expect(seen).toHaveLength(2);
     expect(Buffer.from(seen[0]!.authorization!.replace(/^Basic /, ''), 'base64').toString()).toBe('ven+1:p%40ss%3Aword');
     expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toEqual({ grant_type: 'client_credentials', scope: 'read' });
   });
