@@ -374,7 +374,7 @@ export function createTypedClient<Paths extends {}>(
     const declared = idempotent[`${method} ${path}`];
     const repeatable = (declared ?? SAFE_METHODS.has(method)) && !(serialized instanceof ReadableStream);
     const retries = repeatable && retry !== false ? (retry?.attempts ?? DEFAULT_ATTEMPTS) : 0;
-    const maxDelayMs = (retry && retry.maxDelayMs) ?? DEFAULT_MAX_DELAY_MS;
+    const maxDelayMs = (retry ? retry.maxDelayMs : undefined) ?? DEFAULT_MAX_DELAY_MS;
     let refreshedAfter401 = false;
 
     if (callerSignal) requestInit.signal = callerSignal;
