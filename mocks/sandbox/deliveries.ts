@@ -2,7 +2,7 @@
 // trigger -> payload (example merged with overrides, validated) -> vendor-side effect -> matching subscribers ->
 // sign -> send -> log -> retry. Which webhook goes to which subscriber field is `deliveries` in sandbox.yaml.
 import { randomUUID } from 'node:crypto';
-import { pointerTokens, pointerValues, valueAt } from '../shared/openapi-json.ts';
+import { pointerValues, valueAt } from '../shared/openapi-json.ts';
 import { signatureHeaders } from '../shared/signing.ts';
 import { createCallbackGuard, pinnedConnector, type Connector, type Resolver } from './callback-guard.ts';
 import { checkStamp, stampPayload } from './stamp.ts';
