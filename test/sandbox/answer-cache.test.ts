@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnswerCache, checkedHeadersOf, type CachedAnswer } from '../../mocks/sandbox/answer-cache.ts';
 import type { OperationModel } from '../../mocks/sandbox/compiled.ts';
-import { RequestJournal } from '../../mocks/sandbox/journal.ts';
+import { RequestJournal, type JournalEntry } from '../../mocks/sandbox/journal.ts';
 import { PendingEntry } from '../../mocks/sandbox/journal-entry.ts';
 import { startMock, type RunningMock } from '../support/mock.ts';
 
@@ -243,5 +243,26 @@ describe('PendingEntry', () => {
     const listed = journal.list('bearer:pending');
     expect(listed.map((entry) => entry.path)).toEqual(['/second', '/items/a%20b']);
     expect(listed.every((entry) => Object.getPrototypeOf(entry) === Object.prototype)).toBe(true);
+  });
+});
+
+describe('onRequest', () => {
+  it("is given each answered request's journal entry, cache hits and refusals included, control API calls not", async () => {
+    const records: JournalEntry[] = [];
+    const mock = await startMock('redex', { onRequest: (record) => records.push(record) });
+    try {
+      const auth = { Authorization: 'Bearer on-request' };
+      await call(mock, DEVICES, auth);
+      await call(mock, DEVICES, auth);
+      expect(mock.server.sandbox.answerCache!.hits).toBe(1);
+      expect((await call(mock, DEVICES, {})).status).toBe(401);
+      const journal = JSON.parse((await call(mock, '/_sandbox/requests', auth)).text);
+      expect(records.map((record) => record.status)).toEqual([200, 200, 401]);
+      expect(records[2]!.problems).not.toEqual([]);
+      // The journal (newest first) keeps the tenant's two; the refused request had no tenant to keep it under.
+      expect(JSON.parse(JSON.stringify(records.slice(0, 2).reverse()))).toEqual(journal);
+    } finally {
+      await mock.close();
+    }
   });
 });
