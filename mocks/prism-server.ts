@@ -248,7 +248,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
 
   async function answerFromState(reply: ServerResponse, route: Route, input: PrismInput, contentType: string, exchange: Exchange, cacheKey?: { key: string; model: OperationModel }) {
     const tenant = tenantOf(input.headers.authorization);
-    if (router.requiresCredentials(route) && !tenant) return rejectCredential(reply, route, exchange, input.headers.authorization);
+    if (router.requiresCredentials(route) && !tenant) return rejectCredential(reply, route, input.headers.authorization);
     // A shared store (replicas): the tenant is held and current for this request; in memory there is no such step.
     const opening = state.store.open?.(tenant ?? 'anonymous');
     if (!opening) return answerFromTenant(reply, route, input, contentType, exchange, tenant, undefined, cacheKey);
@@ -297,7 +297,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
   }
 
   /** Prism takes any `Bearer <anything>`; a tenant needs a well-formed credential (`Bearer a b c` is not one). */
-  function rejectCredential(reply: ServerResponse, route: Route, exchange: Exchange, authorization?: string) {
+  function rejectCredential(reply: ServerResponse, route: Route, authorization?: string) {
     const bearer = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     const expired = bearer !== undefined && clientOfToken(bearer) === null;
     const text = expired
@@ -322,7 +322,7 @@ export async function createPrismMock(options: MockOptions): Promise<MockServer>
     const outputHeaders = result.headers;
     if (result.status === 401) outputHeaders['WWW-Authenticate'] = router.challengeOf(route);
     const success = result.status >= 200 && result.status < 300;
-    if (success && route && router.requiresCredentials(route) && !tenantOf(input.headers.authorization)) return void rejectCredential(reply, route, exchange, input.headers.authorization);
+    if (success && route && router.requiresCredentials(route) && !tenantOf(input.headers.authorization)) return void rejectCredential(reply, route, input.headers.authorization);
     if (success && route && !result.fixedAnswer && isStateful(state, route)) {
       return void (await answerFromState(reply, route, input, headerOf(outputHeaders, 'content-type') ?? 'application/json', exchange));
     }

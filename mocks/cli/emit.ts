@@ -14,7 +14,6 @@ export const EMIT_USAGE = `<api-id> <webhook> [--example <name>] [--payload <jso
   --payload is laid over it. --redeliver sends a delivery of GET /_sandbox/deliveries again. --url defaults to the
   API's default port on 127.0.0.1.`;
 
-
 export async function runEmit(argv: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parse(argv, {
     payload: { type: 'string' },

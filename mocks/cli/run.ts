@@ -3,12 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { shippedCatalogue, UsageError } from '../catalogue.ts';
 import type { CliContext } from './args.ts';
-
-export { exitWhenFlushed } from './args.ts';
 import { CHECK_RECEIVER_USAGE, runCheckReceiver } from './check-receiver.ts';
 import { EMIT_USAGE, runEmit } from './emit.ts';
 import { PROXY_USAGE, runProxy } from './proxy.ts';
 import { runStart, START_USAGE, type StartHooks } from './start.ts';
+
+// The repository's scripts end the same way the package's bin does.
+export { exitWhenFlushed } from './args.ts';
 
 const COMMANDS = {
   start: { usage: START_USAGE, run: runStart, summary: 'serve the mocks (ports 4010-4014) until Ctrl-C' },

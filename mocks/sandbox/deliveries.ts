@@ -2,7 +2,7 @@
 // trigger -> payload (example merged with overrides, validated) -> vendor-side effect -> matching subscribers ->
 // sign -> send -> log -> retry. Which webhook goes to which subscriber field is `deliveries` in sandbox.yaml.
 import { randomUUID } from 'node:crypto';
-import { pointerTokens, pointerValues, valueAt } from '../shared/openapi-json.ts';
+import { pointerValues, valueAt } from '../shared/openapi-json.ts';
 import { signatureHeaders } from '../shared/signing.ts';
 import { createCallbackGuard, pinnedConnector, type Connector, type Resolver } from './callback-guard.ts';
 import { checkStamp, stampPayload } from './stamp.ts';
@@ -103,7 +103,8 @@ export interface SharedDeliveries {
 }
 
 export const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000];
-const LOG_LIMIT = 200;
+/** Deliveries a tenant's log keeps, newest first, whichever store holds it (memory, state file, Redis). */
+export const DELIVERY_LOG_LIMIT = 200;
 
 export class TriggerError extends Error {
   constructor(readonly field: string, message: string, readonly status = 400) {
@@ -218,7 +219,7 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     }
     const log = logs.get(tenant) ?? logs.set(tenant, []).get(tenant)!;
     log.unshift(record);
-    if (log.length > LOG_LIMIT) log.length = LOG_LIMIT;
+    if (log.length > DELIVERY_LOG_LIMIT) log.length = DELIVERY_LOG_LIMIT;
     // Stored before the first attempt (on disk, with a state file), so that a restart resumes it.
     await state.store.recordDelivery(tenant, record);
     const first = await run(tenant, record, onDelivered);
@@ -367,7 +368,7 @@ export function createDeliveries(spec: Json, declarations: Record<string, Delive
     /** Delivery logs kept by a durable store: pending retries go on at their stored time, an overdue one at once. */
     restore(saved: Record<string, DeliveryRecord[]>) {
       for (const [tenant, records] of Object.entries(saved)) {
-        logs.set(tenant, records.slice(0, LOG_LIMIT));
+        logs.set(tenant, records.slice(0, DELIVERY_LOG_LIMIT));
         for (const record of records) {
           if (record.state !== 'retrying' && record.state !== 'delivering') continue;
           const dueInMs = record.nextAttemptAt ? Date.parse(record.nextAttemptAt) - Date.now() : 0;

@@ -5,7 +5,7 @@ import type { Deliveries } from './deliveries.ts';
 import type { SandboxValidators } from './compiled.ts';
 import type { Route } from './router.ts';
 import type { Change, SandboxState, StateAnswer, StateRequest } from './state.ts';
-import { createResponseValidator } from './validate.ts';
+import { createResponseValidator, documentedCode, schemaProblems } from './validate.ts';
 
 export type ResponseCheck = (route: Route, status: number, body: unknown) => string[];
 
@@ -15,12 +15,10 @@ export function createResponseCheck(spec: Record<string, any>, compiled: Sandbox
   return (route, status, body) => {
     const model = compiled.operationOf(route.method, route.path);
     if (!model) return [];
-    const code = String(status) in model.responses ? String(status) : `${String(status)[0]}XX` in model.responses ? `${String(status)[0]}XX` : undefined;
+    const code = documentedCode(model.responses, status);
     const mediaType = code ? model.responses[code]!.find((type) => /json/i.test(type)) : undefined;
     const name = code && mediaType ? model.responseValidators[`${code} ${mediaType}`] : undefined;
-    const validate = name ? compiled.validators[name] : undefined;
-    if (!validate || validate(body)) return [];
-    return (validate.errors ?? []).map((error) => `${error.instancePath || '(body)'}: ${error.message}`);
+    return schemaProblems(name ? compiled.validators[name] : undefined, body);
   };
 }
 

@@ -10,7 +10,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { DeliveryRecord } from './deliveries.ts';
+import { DELIVERY_LOG_LIMIT, type DeliveryRecord } from './deliveries.ts';
 import { loadStateSnapshot, STATE_FILE_FORMAT, type StateSnapshot } from './state-file.ts';
 import type { ChangeSink, SandboxStore, StoreChange, StoreHealth, TenantState } from './store.ts';
 
@@ -31,8 +31,6 @@ interface JournalEntry {
   a: string;
   c: StoreChange;
 }
-
-const DELIVERY_LOG_LIMIT = 200;
 
 function apply(snapshot: StateSnapshot, api: string, change: StoreChange) {
   const tenants = (snapshot.apis[api] ??= {});

@@ -6,7 +6,7 @@
 // Keys: pas:due:<api> (the sorted set; members `<delivery id> <tenant>`), and per tenant :drec (a hash of the
 // records by id) and :dlog (their ids, newest first, at most DELIVERY_LOG_LIMIT: older records go with their ids).
 import type { Redis } from 'ioredis';
-import type { DeliveryRecord, SharedDeliveries } from './deliveries.ts';
+import { DELIVERY_LOG_LIMIT, type DeliveryRecord, type SharedDeliveries } from './deliveries.ts';
 import { redisScript, tenantKey } from './redis-store.ts';
 
 export interface RedisDeliveryOptions {
@@ -16,8 +16,6 @@ export interface RedisDeliveryOptions {
   deliveryPollMs?: number;
   log?: (line: string) => void;
 }
-
-export const DELIVERY_LOG_LIMIT = 200;
 
 // KEYS[1] records, KEYS[2] log, KEYS[3] due. ARGV id, record, tenant, claimed until, log limit, idle ms.
 const STORE = `

@@ -116,6 +116,13 @@ function bodyViolations(model: OperationModel, validators: SandboxValidators['va
   return violationsOf(validate, 'body');
 }
 
+/** An unexploded object (`key,value,key,value`) as Prism reads it: a key without its value is kept, undefined. */
+function objectOfPairs(list: string[]): Record<string, string | undefined> {
+  const object: Record<string, string | undefined> = {};
+  list.forEach((item, index) => (index % 2 === 0 ? (object[item] = undefined) : (object[list[index - 1]!] = item)));
+  return object;
+}
+
 /** Prism's deserializers (form for query, simple for header and path), for the styles our specs use. */
 function deserialize(param: ParameterModel, values: Record<string, string | string[] | undefined>, location: 'query' | 'header' | 'path'): unknown {
   const raw = values[param.name.toLowerCase()];
@@ -124,10 +131,7 @@ function deserialize(param: ParameterModel, values: Record<string, string | stri
     if (param.type === 'array') return param.explode ? (Array.isArray(raw) ? raw : [raw]) : String(Array.isArray(raw) ? raw[raw.length - 1] : raw).split(',');
     if (param.type === 'object') {
       if (param.explode) return Object.fromEntries(Object.entries(values).filter(([key]) => (param.properties ?? []).includes(key)));
-      const list = String(Array.isArray(raw) ? raw[raw.length - 1] : raw).split(',');
-      const object: Record<string, string | undefined> = {};
-      list.forEach((item, index) => (index % 2 === 0 ? (object[item] = undefined) : (object[list[index - 1]!] = item)));
-      return object;
+      return objectOfPairs(String(Array.isArray(raw) ? raw[raw.length - 1] : raw).split(','));
     }
     return raw;
   }
@@ -135,10 +139,7 @@ function deserialize(param: ParameterModel, values: Record<string, string | stri
   if (param.type === 'array') return raw === '' ? [] : String(raw).split(',');
   if (param.type === 'object') {
     if (param.explode) return Object.fromEntries(String(raw).split(',').map((pair) => pair.split('=') as [string, string]));
-    const list = String(raw).split(',');
-    const object: Record<string, string | undefined> = {};
-    list.forEach((item, index) => (index % 2 === 0 ? (object[item] = undefined) : (object[list[index - 1]!] = item)));
-    return object;
+    return objectOfPairs(String(raw).split(','));
   }
   return raw;
 }

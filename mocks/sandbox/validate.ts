@@ -4,6 +4,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { escapePointerToken, OPENAPI_ANNOTATIONS, resolveLocalRef } from '../shared/openapi-json.ts';
+import type { CompiledValidator } from './compiled.ts';
 import type { Route } from './router.ts';
 
 const BUNDLE_ID = 'bundle';
@@ -25,6 +26,19 @@ export function bundleValidator(spec: object, pointer: string): ValidateFunction
   return validate;
 }
 
+/** The documented response code an answer's status falls under: the exact code, else its `2XX`-style range. */
+export function documentedCode(responses: object, status: number): string | undefined {
+  const exact = String(status);
+  const range = `${exact[0]}XX`;
+  return exact in responses ? exact : range in responses ? range : undefined;
+}
+
+/** Schema errors as `field: reason` lines (Ajv, compiled now or at build time); empty when valid or no schema. */
+export function schemaProblems(validate: CompiledValidator | null | undefined, body: unknown): string[] {
+  if (!validate || validate(body)) return [];
+  return (validate.errors ?? []).map((error) => `${error.instancePath || '(body)'}: ${error.message}`);
+}
+
 export function createResponseValidator(spec: Record<string, any>) {
   const compiled = new Map<string, ValidateFunction | null>();
 
@@ -32,7 +46,7 @@ export function createResponseValidator(spec: Record<string, any>) {
     const key = `${route.method} ${route.path} ${status}`;
     if (!compiled.has(key)) {
       const responses = route.operation.responses ?? {};
-      const code = String(status) in responses ? String(status) : `${String(status)[0]}XX` in responses ? `${String(status)[0]}XX` : undefined;
+      const code = documentedCode(responses, status);
       const resolved = code ? resolveLocalRef(spec, responses[code]) : undefined;
       const response = resolved?.value;
       const base = resolved?.pointer ?? `#/paths/${escapePointerToken(route.path)}/${route.method.toLowerCase()}/responses/${code}`;
@@ -45,8 +59,6 @@ export function createResponseValidator(spec: Record<string, any>) {
 
   /** The schema errors of an answer, as `field: reason` lines; empty when it validates or nothing is documented. */
   return function responseErrors(route: Route, status: number, body: unknown): string[] {
-    const validate = validatorFor(route, status);
-    if (!validate || validate(body)) return [];
-    return (validate.errors ?? []).map((error) => `${error.instancePath || '(body)'}: ${error.message}`);
+    return schemaProblems(validatorFor(route, status), body);
   };
 }

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnswerCache, checkedHeadersOf, type CachedAnswer } from '../../mocks/sandbox/answer-cache.ts';
 import type { OperationModel } from '../../mocks/sandbox/compiled.ts';
-import { RequestJournal } from '../../mocks/sandbox/journal.ts';
+import { RequestJournal, type JournalEntry } from '../../mocks/sandbox/journal.ts';
 import { PendingEntry } from '../../mocks/sandbox/journal-entry.ts';
 import { startMock, type RunningMock } from '../support/mock.ts';
 
@@ -71,16 +71,22 @@ describe('answer cache on a running mock', () => {
   });
 
   it('answers a read again only while the tenant changed nothing: create, update, delete, reset and a state load are seen at once', async () => {
+    const cache = vtn.server.sandbox.answerCache!;
     const auth = { Authorization: 'Bearer cache-changes' };
     const list = async () => JSON.parse((await call(vtn, `${VTN}/subscriptions`, auth)).text).map((item: { clientName: string }) => item.clientName);
     const seeded = await list();
+    // The repeated reads are answered from the cache: what follows tests its invalidation, not its absence.
+    let hits = cache.hits;
     expect(await list()).toEqual(seeded);
+    expect(cache.hits).toBe(hits + 1);
 
     const created = JSON.parse((await call(vtn, `${VTN}/subscriptions`, auth, 'POST', subscription('CACHE-A'))).text);
     expect(await list()).toEqual([...seeded, 'CACHE-A']);
     const read = async () => call(vtn, `${VTN}/subscriptions/${created.id}`, auth);
     expect(JSON.parse((await read()).text).clientName).toBe('CACHE-A');
+    hits = cache.hits;
     expect(JSON.parse((await read()).text).clientName).toBe('CACHE-A');
+    expect(cache.hits).toBe(hits + 1);
 
     expect((await call(vtn, `${VTN}/subscriptions/${created.id}`, auth, 'PUT', subscription('CACHE-B'))).status).toBe(200);
     expect(JSON.parse((await read()).text).clientName).toBe('CACHE-B');
@@ -106,7 +112,10 @@ describe('answer cache on a running mock', () => {
     await call(vtn, `${VTN}/subscriptions`, { Authorization: 'Bearer cache-team-a' }, 'POST', subscription('ONLY-A'));
     const listOf = async (authorization: string) => call(vtn, `${VTN}/subscriptions`, { Authorization: authorization });
     expect((await listOf('Bearer cache-team-a')).text).toContain('ONLY-A');
-    expect((await listOf('Bearer cache-team-b')).text).not.toContain('ONLY-A');
+    const teamB = await listOf('Bearer cache-team-b');
+    // A list that is not A's, not an error that would not contain it either.
+    expect(teamB.status).toBe(200);
+    expect(teamB.text).not.toContain('ONLY-A');
 
     // A sandbox token is stateless (mocks/sandbox/oauth.ts): this one expires in half a second.
     const token = `sbx_${Buffer.from('cache-client').toString('base64url')}.${(Date.now() + 500).toString(36)}.0a1b2c`;
@@ -234,5 +243,26 @@ describe('PendingEntry', () => {
     const listed = journal.list('bearer:pending');
     expect(listed.map((entry) => entry.path)).toEqual(['/second', '/items/a%20b']);
     expect(listed.every((entry) => Object.getPrototypeOf(entry) === Object.prototype)).toBe(true);
+  });
+});
+
+describe('onRequest', () => {
+  it("is given each answered request's journal entry, cache hits and refusals included, control API calls not", async () => {
+    const records: JournalEntry[] = [];
+    const mock = await startMock('redex', { onRequest: (record) => records.push(record) });
+    try {
+      const auth = { Authorization: 'Bearer on-request' };
+      await call(mock, DEVICES, auth);
+      await call(mock, DEVICES, auth);
+      expect(mock.server.sandbox.answerCache!.hits).toBe(1);
+      expect((await call(mock, DEVICES, {})).status).toBe(401);
+      const journal = JSON.parse((await call(mock, '/_sandbox/requests', auth)).text);
+      expect(records.map((record) => record.status)).toEqual([200, 200, 401]);
+      expect(records[2]!.problems).not.toEqual([]);
+      // The journal (newest first) keeps the tenant's two; the refused request had no tenant to keep it under.
+      expect(JSON.parse(JSON.stringify(records.slice(0, 2).reverse()))).toEqual(journal);
+    } finally {
+      await mock.close();
+    }
   });
 });

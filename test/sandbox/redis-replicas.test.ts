@@ -13,7 +13,7 @@ import { killStarted, startChildServer } from '../support/child-server.ts';
 import { projectRoot } from '../../scripts/lib/apis.ts';
 import { openRedisStore, tenantKey } from '../../mocks/sandbox/redis-store.ts';
 import { JOURNAL_LIMIT } from '../../mocks/sandbox/journal.ts';
-import { DELIVERY_LOG_LIMIT } from '../../mocks/sandbox/redis-deliveries.ts';
+import { DELIVERY_LOG_LIMIT } from '../../mocks/sandbox/deliveries.ts';
 import { startMock } from '../support/mock.ts';
 import { startSandbox } from '../../mocks/start-sandbox.ts';
 import { UsageError } from '../../mocks/catalogue.ts';

@@ -6,13 +6,31 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../scripts/lib/apis.ts';
 import { loadSandboxValidators, type SandboxValidators } from '../../mocks/sandbox/compiled.ts';
 import { fillDefaults } from '../../mocks/sandbox/defaults.ts';
+import { createResponseCheck } from '../../mocks/sandbox/dispatch.ts';
 import { checkRequest, documentedStatus, expectedStatuses, negotiatedSuccessType } from '../../mocks/sandbox/request-check.ts';
+import { createRouter } from '../../mocks/sandbox/router.ts';
 import { ItemIndexes } from '../../mocks/sandbox/state-index.ts';
 import type { StoredItem } from '../../mocks/sandbox/store.ts';
 
 const bundle = (api: string) => JSON.parse(readFileSync(join(projectRoot, 'generated', api, 'openapi.json'), 'utf8'));
 const DEVICES = '/public/v2/device-applications/{deviceApplicationId}/devices';
 const APPLICATION = '347847fa-68c0-4418-9119-08dc3993455a';
+
+describe("answer check (the state's answer against the documented schema)", () => {
+  it('names what a wrong answer breaks, with the build-time validators and with the bundle alike', async () => {
+    const spec = bundle('redex');
+    const compiled = await loadSandboxValidators(join(projectRoot, 'generated', 'redex', 'sandbox-validators.js'));
+    const match = createRouter(spec).match('GET', `/public/v2/device-applications/${APPLICATION}/devices`);
+    if (match.kind !== 'ok') throw new Error(`no route: ${match.kind}`);
+    const documented = spec.components.examples.DevicesResponse.value;
+    for (const check of [createResponseCheck(spec, compiled), createResponseCheck(spec, undefined)]) {
+      expect(check(match.route, 200, documented)).toEqual([]);
+      expect(check(match.route, 200, { ...documented, Data: 'not a list' })).toEqual(['/Data: must be array']);
+      // No schema for an undocumented status: nothing to break.
+      expect(check(match.route, 299, { Data: 'not a list' })).toEqual([]);
+    }
+  });
+});
 
 describe('validate stage (RedEx devices GET, Bajie config POST)', () => {
   let redex: SandboxValidators;
